@@ -10,10 +10,23 @@
     "data": [
         "security/credit_management_security.xml",
         "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "views/credit_risk_class_views.xml",
+        "views/credit_exposure_views.xml",
+        "views/credit_override_views.xml",
+        "views/credit_risk_score_views.xml",
+        "views/credit_limit_request_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/credit_override_wizard_views.xml",
+        "wizard/credit_hold_wizard_views.xml",
         "views/credit_management_menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/credit_risk_class_demo.xml",
+        "demo/credit_management_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -15,6 +15,7 @@ OWNED = """
     SELECT d.model, d.res_id, d.name FROM ir_model_data d
      WHERE d.module = ANY(%s) AND d.model = ANY(%s)
 """
+TABLES = {"ir.actions.act_window": "ir_act_window"}
 TRACKED = [
     "ir.model",
     "ir.model.fields",
@@ -108,7 +109,7 @@ def test_uninstall_leaves_nothing_behind(bare_db):
         == []
     )
     for model, ids in _ids_by_model(owned).items():
-        table = model.replace(".", "_")
+        table = TABLES.get(model, model.replace(".", "_"))
         left = query(bare_db, f"SELECT id FROM {table} WHERE id = ANY(%s)", [ids])
         assert left == [], f"{model} records left behind: {left}"
     for model in model_names:

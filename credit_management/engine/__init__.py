@@ -1,0 +1,1 @@
+"""Plain-Python, set-based engines behind the credit management models."""

@@ -1,0 +1,273 @@
+"""Set-based credit exposure.
+
+Exposure is measured per commercial partner and company, in the company's
+currency at today's rate (an open receivable in a foreign currency is worth
+what it would bring in today, not what it was booked at). It is the sum of
+*buckets*; each bucket is one SQL query returning rows of
+``(company_id, partner_id, amount)``. The core buckets are declared by
+``res.partner._credit_exposure_buckets``; other addons extend that list (the
+sale bridge adds confirmed uninvoiced orders) instead of overriding the
+computation.
+
+Every query here takes a *scope*: the companies and, optionally, the
+commercial partners to look at, so the same SQL serves the credit check of
+one partner and the list of every partner over its limit.
+"""
+
+from dataclasses import dataclass
+
+from odoo import fields
+from odoo.tools import SQL
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One component of exposure.
+
+    ``key`` names the column of the exposure report that shows it;
+    ``query(scope)`` returns an SQL selecting ``company_id, partner_id,
+    amount`` (company currency, commercial partner) restricted to the scope.
+    """
+
+    key: str
+    label: str
+    query: object
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Companies, commercial partners and date an exposure query covers.
+
+    Build it with :func:`scope`; ``fx`` is the conversion table of its
+    companies at its date.
+    """
+
+    companies: object  # res.company recordset
+    partner_ids: tuple  # commercial partner ids; empty means all
+    today: object
+    fx: SQL
+
+    def partner_filter(self, column):
+        if not self.partner_ids:
+            return SQL("TRUE")
+        return SQL("%s = ANY(%s)", column, list(self.partner_ids))
+
+    def company_filter(self, column):
+        return SQL("%s = ANY(%s)", column, self.companies.ids)
+
+
+def scope(companies, partner_ids=(), today=None):
+    today = (
+        today or companies.env.context.get("credit_today") or fields.Date.context_today(companies)
+    )
+    return Scope(companies, tuple(partner_ids), today, fx_table(companies, today))
+
+
+def fx_table(companies, today):
+    """A VALUES table ``(company_id, currency_id, factor)``: the factor turns an
+    amount in ``currency_id`` into the company's currency at ``today``'s rate,
+    with Odoo's own rate lookup (one query per company)."""
+    currencies = companies.env["res.currency"].with_context(active_test=False).search([])
+    rows = []
+    for company in companies:
+        rates = currencies._get_rates(company, today)
+        base = rates[company.currency_id.id]
+        rows += [
+            SQL("(%s, %s, %s::numeric)", company.id, currency_id, base / rate)
+            for currency_id, rate in rates.items()
+        ]
+    return SQL("(VALUES %s) AS fx(company_id, currency_id, factor)", SQL(", ").join(rows))
+
+
+def open_receivables(scope, where):
+    """Open posted receivable items of the scope, revalued at today's rate.
+
+    ``where`` is an extra condition on ``aml`` (the journal item).
+    """
+    return SQL(
+        """
+        SELECT aml.company_id, partner.commercial_partner_id AS partner_id,
+               CASE WHEN aml.currency_id = aml.company_currency_id THEN aml.amount_residual
+                    ELSE ROUND(aml.amount_residual_currency * fx.factor, 2) END AS amount
+          FROM account_move_line aml
+          JOIN account_account account ON account.id = aml.account_id
+          JOIN res_partner partner ON partner.id = aml.partner_id
+          JOIN %(fx)s ON fx.company_id = aml.company_id AND fx.currency_id = aml.currency_id
+         WHERE account.account_type = 'asset_receivable'
+           AND aml.reconciled IS NOT TRUE
+           AND aml.parent_state = 'posted'
+           AND aml.amount_residual != 0
+           AND %(company)s AND %(partner)s AND %(where)s
+        """,
+        fx=scope.fx,
+        company=scope.company_filter(SQL("aml.company_id")),
+        partner=scope.partner_filter(SQL("partner.commercial_partner_id")),
+        where=where,
+    )
+
+
+def not_due_query(scope):
+    return open_receivables(
+        scope,
+        SQL("aml.amount_residual > 0 AND COALESCE(aml.date_maturity, aml.date) >= %s", scope.today),
+    )
+
+
+def overdue_query(scope):
+    return open_receivables(
+        scope,
+        SQL("aml.amount_residual > 0 AND COALESCE(aml.date_maturity, aml.date) < %s", scope.today),
+    )
+
+
+def unapplied_query(scope):
+    """Unapplied payments and open credit notes (negative amounts), counted
+    only where the company nets them against what is owed."""
+    return open_receivables(
+        scope,
+        SQL(
+            """aml.amount_residual < 0 AND EXISTS (
+                SELECT 1 FROM res_company c
+                 WHERE c.id = aml.company_id AND c.credit_net_unapplied)"""
+        ),
+    )
+
+
+def draft_invoices_query(scope):
+    """Customer invoices still in draft, where the company counts them."""
+    return SQL(
+        """
+        SELECT move.company_id, partner.commercial_partner_id AS partner_id,
+               ROUND(move.amount_total_in_currency_signed * fx.factor, 2) AS amount
+          FROM account_move move
+          JOIN res_company company ON company.id = move.company_id
+          JOIN res_partner partner ON partner.id = move.partner_id
+          JOIN %(fx)s ON fx.company_id = move.company_id AND fx.currency_id = move.currency_id
+         WHERE move.state = 'draft' AND move.move_type = 'out_invoice'
+           AND company.credit_include_draft
+           AND %(company)s AND %(partner)s
+        """,
+        fx=scope.fx,
+        company=scope.company_filter(SQL("move.company_id")),
+        partner=scope.partner_filter(SQL("partner.commercial_partner_id")),
+    )
+
+
+def exposure_rows(buckets, scope):
+    """One SQL with a row per (company, commercial partner) and a column per
+    bucket key, plus ``exposure``, the sum of all buckets."""
+    union = SQL(" UNION ALL ").join(
+        SQL("SELECT %s AS bucket, q.* FROM (%s) q", bucket.key, bucket.query(scope))
+        for bucket in buckets
+    )
+    columns = SQL(", ").join(
+        SQL(
+            "COALESCE(SUM(amount) FILTER (WHERE bucket = %s), 0) AS %s",
+            bucket.key,
+            SQL.identifier(bucket.key),
+        )
+        for bucket in buckets
+    )
+    return SQL(
+        """
+        SELECT company_id, partner_id, %(columns)s, COALESCE(SUM(amount), 0) AS exposure
+          FROM (%(union)s) items
+         GROUP BY company_id, partner_id
+        """,
+        columns=columns,
+        union=union,
+    )
+
+
+def limits_query(scope, company_defaults, caps):
+    """Effective credit limit, hold and risk class per commercial partner.
+
+    ``company_defaults`` maps company id to the default limit of Odoo's
+    settings; ``caps`` is a list of SQL returning ``company_id, partner_id,
+    cap`` (an insurer's cover, say) that lower the limit.
+    The limit comes from the partner itself, else from its risk class, else
+    from the company; zero means no limit.
+    """
+    companies = SQL(", ").join(
+        SQL("(%s, %s::numeric)", company.id, company_defaults.get(company.id) or 0)
+        for company in scope.companies
+    )
+    cap_union = SQL(" UNION ALL ").join(caps) if caps else None
+    capped = (
+        SQL(
+            """LEFT JOIN (SELECT company_id, partner_id, MIN(cap) AS cap FROM (%s) caps
+                          GROUP BY company_id, partner_id) cap
+                   ON cap.company_id = c.company_id AND cap.partner_id = p.id""",
+            cap_union,
+        )
+        if cap_union
+        else SQL("LEFT JOIN (SELECT NULL::numeric AS cap) cap ON FALSE")
+    )
+    return SQL(
+        """
+        SELECT c.company_id, p.id AS partner_id, rc.id AS risk_class_id,
+               COALESCE((p.credit_hold ->> c.company_id::text)::boolean, FALSE) AS on_hold,
+               CASE WHEN p.credit_limit ? c.company_id::text THEN 'partner'
+                    WHEN rc.default_credit_limit > 0 THEN 'class'
+                    WHEN c.default_limit > 0 THEN 'company'
+                    ELSE 'none' END AS limit_source,
+               cap.cap AS limit_cap,
+               CASE WHEN cap.cap IS NULL THEN base.amount
+                    WHEN base.amount > 0 THEN LEAST(base.amount, cap.cap)
+                    ELSE cap.cap END AS credit_limit
+          FROM res_partner p
+          CROSS JOIN (VALUES %(companies)s) AS c(company_id, default_limit)
+          LEFT JOIN credit_risk_class rc
+                 ON rc.id = (p.credit_risk_class_id ->> c.company_id::text)::integer
+          %(capped)s
+          CROSS JOIN LATERAL (SELECT CASE
+                WHEN p.credit_limit ? c.company_id::text
+                     THEN (p.credit_limit ->> c.company_id::text)::numeric
+                WHEN rc.default_credit_limit > 0 THEN rc.default_credit_limit
+                ELSE c.default_limit END AS amount) base
+         WHERE p.id = p.commercial_partner_id AND %(partner)s
+        """,
+        companies=companies,
+        capped=capped,
+        partner=scope.partner_filter(SQL("p.id")),
+    )
+
+
+def status_query(buckets, scope, company_defaults, caps, relevant_only=False):
+    """Limit, exposure per bucket and available credit per commercial partner
+    and company: the single query behind the partner's Credit tab, the credit
+    check and the over-limit list.
+
+    ``relevant_only`` keeps the partners that have exposure, a hold, a limit of
+    their own or a risk class (the others have nothing to show).
+    """
+    bucket_columns = SQL(", ").join(
+        SQL("COALESCE(e.%s, 0) AS %s", SQL.identifier(b.key), SQL.identifier(b.key))
+        for b in buckets
+    )
+    relevant = (
+        SQL(
+            "AND (e.partner_id IS NOT NULL OR l.on_hold OR l.limit_source IN ('partner', 'class') "
+            "OR l.limit_cap IS NOT NULL)"
+        )
+        if relevant_only
+        else SQL()
+    )
+    return SQL(
+        """
+        SELECT l.company_id, l.partner_id, l.risk_class_id, l.on_hold, l.limit_source,
+               l.credit_limit, %(bucket_columns)s,
+               COALESCE(e.exposure, 0) AS exposure,
+               CASE WHEN l.credit_limit > 0 THEN l.credit_limit - COALESCE(e.exposure, 0)
+                    END AS available,
+               l.credit_limit > 0 AND COALESCE(e.exposure, 0) > l.credit_limit AS over_limit
+          FROM (%(limits)s) l
+          LEFT JOIN (%(exposure)s) e
+                 ON e.company_id = l.company_id AND e.partner_id = l.partner_id
+         WHERE TRUE %(relevant)s
+        """,
+        bucket_columns=bucket_columns,
+        limits=limits_query(scope, company_defaults, caps),
+        exposure=exposure_rows(buckets, scope),
+        relevant=relevant,
+    )

@@ -1,0 +1,198 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+# Only managers write these (the requester cancels through action_cancel).
+DECISION_FIELDS = {
+    "state",
+    "approved_limit",
+    "decision_note",
+    "decided_by_id",
+    "decision_date",
+    "previous_limit",
+    "previous_limit_source",
+    "snapshot_exposure",
+    "snapshot_overdue",
+    "snapshot_available",
+    "snapshot_risk_class_id",
+    "snapshot_score",
+}
+
+
+class CreditLimitRequest(models.Model):
+    """A request for a new credit limit and, once decided, the auditable
+    record of the decision with the inputs the manager saw."""
+
+    _name = "credit.limit.request"
+    _description = "Credit Limit Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Partner",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('is_company', '=', True)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    requested_by_id = fields.Many2one(
+        "res.users", string="Requested By", readonly=True, default=lambda self: self.env.user
+    )
+    requested_limit = fields.Monetary(string="Requested Limit", required=True, tracking=True)
+    reason = fields.Text(required=True)
+    state = fields.Selection(
+        selection=[
+            ("to_approve", "To Approve"),
+            ("approved", "Approved"),
+            ("refused", "Refused"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="to_approve",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    # Decision and the snapshot of its inputs
+    decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
+    decision_date = fields.Datetime(readonly=True)
+    decision_note = fields.Text(tracking=True)
+    approved_limit = fields.Monetary(
+        help="Leave empty to grant the requested limit; set it to grant another amount."
+    )
+    previous_limit = fields.Monetary(string="Limit Before", readonly=True)
+    previous_limit_source = fields.Char(string="Limit From", readonly=True)
+    snapshot_exposure = fields.Monetary(string="Exposure at Decision", readonly=True)
+    snapshot_overdue = fields.Monetary(string="Overdue at Decision", readonly=True)
+    snapshot_available = fields.Monetary(string="Available at Decision", readonly=True)
+    snapshot_risk_class_id = fields.Many2one(
+        "credit.risk.class", string="Risk Class at Decision", readonly=True
+    )
+    snapshot_score = fields.Float(string="Score at Decision", readonly=True)
+    # Live figures while the request waits
+    current_limit = fields.Monetary(related="partner_id.credit_limit_effective", string="Limit")
+    current_exposure = fields.Monetary(related="partner_id.credit_exposure", string="Exposure")
+
+    _requested_limit_positive = models.Constraint(
+        "CHECK(requested_limit >= 0)", "A requested credit limit cannot be negative."
+    )
+
+    @api.depends("partner_id", "requested_limit")
+    def _compute_name(self):
+        for request in self:
+            request.name = self.env._(
+                "Limit request for %s", request.partner_id.display_name or "-"
+            )
+
+    @api.constrains("approved_limit")
+    def _check_approved_limit(self):
+        if any(request.approved_limit < 0 for request in self):
+            raise ValidationError(self.env._("An approved credit limit cannot be negative."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        requests = super().create(vals_list)
+        for request in requests:
+            request._notify_managers()
+        return requests
+
+    def write(self, vals):
+        decided = self.filtered(lambda r: r.state != "to_approve")
+        if decided and not self.env.su and set(vals) - {"message_main_attachment_id"}:
+            raise UserError(
+                self.env._("A decided limit request is part of the audit trail and cannot change.")
+            )
+        if DECISION_FIELDS.intersection(vals) and not self.env.su:
+            self._check_manager()
+        return super().write(vals)
+
+    def _notify_managers(self):
+        managers = self.env.ref("credit_management.group_credit_control_manager").sudo().user_ids
+        managers = managers.filtered(
+            lambda u: self.company_id in u.company_ids and not u.share and u.active
+        )
+        for manager in managers[:10]:
+            self.activity_schedule(
+                "credit_management.mail_activity_type_limit_request",
+                user_id=manager.id,
+                note=self.reason,
+            )
+
+    def _check_manager(self):
+        if not self.env.user.has_group("credit_management.group_credit_control_manager"):
+            raise AccessError(
+                self.env._("Only a Credit Control Manager can decide on a limit request.")
+            )
+
+    def _snapshot(self):
+        """The inputs of the decision, frozen on the request."""
+        self.ensure_one()
+        partner = self.partner_id.with_company(self.company_id)
+        score = self.env["credit.risk.score"]._current_for(partner, self.company_id)
+        return {
+            "decided_by_id": self.env.user.id,
+            "decision_date": fields.Datetime.now(),
+            "previous_limit": partner.credit_limit_effective,
+            "previous_limit_source": dict(
+                partner._fields["credit_limit_source"]._description_selection(self.env)
+            ).get(partner.credit_limit_source),
+            "snapshot_exposure": partner.credit_exposure,
+            "snapshot_overdue": partner.credit_exposure_overdue,
+            "snapshot_available": partner.credit_available,
+            "snapshot_risk_class_id": partner.credit_risk_class_id.id,
+            "snapshot_score": score.score if score else 0.0,
+        }
+
+    def action_approve(self):
+        self._check_manager()
+        for request in self:
+            if request.state != "to_approve":
+                raise UserError(self.env._("Only a request waiting for approval can be approved."))
+            limit = request.approved_limit or request.requested_limit
+            vals = request._snapshot()
+            vals.update(state="approved", approved_limit=limit)
+            request.write(vals)
+            # The manager's decision is the authority here, not contact editing rights.
+            request.partner_id.sudo().with_company(request.company_id).credit_limit = limit
+            request.partner_id.message_post(
+                body=self.env._(
+                    "Credit limit set to %(limit)s in %(company)s (request approved by %(user)s).",
+                    limit=limit,
+                    company=request.company_id.name,
+                    user=self.env.user.name,
+                )
+            )
+            request.activity_feedback(["credit_management.mail_activity_type_limit_request"])
+
+    def action_refuse(self):
+        self._check_manager()
+        for request in self:
+            if request.state != "to_approve":
+                raise UserError(self.env._("Only a request waiting for approval can be refused."))
+            if not request.decision_note:
+                raise UserError(
+                    self.env._("Write in the decision note why the request is refused.")
+                )
+            vals = request._snapshot()
+            vals["state"] = "refused"
+            request.write(vals)
+            request.activity_feedback(["credit_management.mail_activity_type_limit_request"])
+
+    def action_cancel(self):
+        for request in self:
+            if request.state != "to_approve":
+                raise UserError(self.env._("Only a request waiting for approval can be cancelled."))
+            if request.requested_by_id != self.env.user:
+                self._check_manager()
+        self.sudo().write({"state": "cancelled"})
+        self.activity_unlink(["credit_management.mail_activity_type_limit_request"])

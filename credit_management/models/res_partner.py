@@ -1,0 +1,481 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..engine import exposure
+
+# Fields that only a Credit Control Manager (or an approved limit request) may change.
+MANAGER_FIELDS = {"credit_limit", "use_partner_credit_limit", "credit_risk_class_id"}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Risk class and hold, per company
+    credit_risk_class_id = fields.Many2one(
+        "credit.risk.class",
+        string="Risk Class",
+        company_dependent=True,
+        domain="[('company_id', 'in', (False, current_company_id))]",
+        help="Gives the default credit limit, the longest payment term and the review "
+        "interval of the partner.",
+    )
+    credit_hold = fields.Boolean(
+        string="Credit Hold",
+        company_dependent=True,
+        copy=False,
+        help="No customer invoice can be posted for a partner on hold, whatever its "
+        "available credit, unless a Credit Control Manager overrides it.",
+    )
+    credit_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, copy=False)
+    credit_hold_date = fields.Date(string="On Hold Since", company_dependent=True, copy=False)
+    credit_hold_user_id = fields.Many2one(
+        "res.users", string="Put on Hold By", company_dependent=True, copy=False
+    )
+    credit_last_review_date = fields.Date(
+        string="Last Credit Review", company_dependent=True, copy=False
+    )
+
+    # Exposure and available credit (current company, commercial partner)
+    credit_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_credit_status", string="Credit Currency"
+    )
+    credit_limit_effective = fields.Monetary(
+        string="Effective Limit",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+        help="The partner's own limit, else its risk class's, else the company's; "
+        "lowered by any cap (an insurer's cover). Zero: no limit.",
+    )
+    credit_limit_source = fields.Selection(
+        selection=[
+            ("partner", "Partner"),
+            ("class", "Risk Class"),
+            ("company", "Company Default"),
+            ("none", "No Limit"),
+        ],
+        string="Limit From",
+        compute="_compute_credit_status",
+    )
+    credit_exposure = fields.Monetary(
+        string="Exposure",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+        help="What the partner owes or is about to owe, in company currency at today's rate.",
+    )
+    credit_exposure_not_due = fields.Monetary(
+        string="Not Due", compute="_compute_credit_status", currency_field="credit_currency_id"
+    )
+    credit_exposure_overdue = fields.Monetary(
+        string="Overdue", compute="_compute_credit_status", currency_field="credit_currency_id"
+    )
+    credit_exposure_draft_invoices = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+    )
+    credit_exposure_unapplied = fields.Monetary(
+        string="Unapplied Credits",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+    )
+    credit_available = fields.Monetary(
+        string="Available Credit",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+    )
+    credit_over_limit = fields.Boolean(
+        string="Over Credit Limit",
+        compute="_compute_credit_status",
+        search="_search_credit_over_limit",
+    )
+    credit_group_partner_id = fields.Many2one(
+        "res.partner",
+        string="Credit Group",
+        compute="_compute_credit_group",
+        help="Top parent company whose limit the whole group shares.",
+    )
+    credit_group_exposure = fields.Monetary(
+        string="Group Exposure",
+        compute="_compute_credit_group",
+        currency_field="credit_currency_id",
+    )
+    credit_group_limit = fields.Monetary(
+        string="Group Limit", compute="_compute_credit_group", currency_field="credit_currency_id"
+    )
+    credit_can_edit_limit = fields.Boolean(compute="_compute_credit_can_edit_limit")
+
+    # Score
+    credit_external_rating = fields.Float(
+        string="External Rating",
+        help="Rating from a credit agency on a 0 (worst) to 100 (best) scale; weighs 30 % "
+        "of the risk score when set.",
+    )
+    credit_external_rating_agency = fields.Char(string="Rating Agency")
+    credit_external_rating_date = fields.Date(string="Rated On")
+    credit_score_id = fields.Many2one(
+        "credit.risk.score", string="Risk Score Details", compute="_compute_credit_score"
+    )
+    credit_score = fields.Float(string="Risk Score", compute="_compute_credit_score", digits=(5, 2))
+    credit_override_ids = fields.One2many(
+        "credit.override", "partner_id", string="Credit Overrides", readonly=True
+    )
+    credit_limit_request_ids = fields.One2many(
+        "credit.limit.request", "partner_id", string="Limit Requests", readonly=True
+    )
+
+    # ------------------------------------------------------------------
+    # Hooks for other addons
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_exposure_buckets(self):
+        """The components of exposure; extend the list to add one."""
+        return [
+            exposure.Bucket("not_due", self.env._("Not due"), exposure.not_due_query),
+            exposure.Bucket("overdue", self.env._("Overdue"), exposure.overdue_query),
+            exposure.Bucket(
+                "draft_invoices", self.env._("Draft invoices"), exposure.draft_invoices_query
+            ),
+            exposure.Bucket("unapplied", self.env._("Unapplied credits"), exposure.unapplied_query),
+        ]
+
+    @api.model
+    def _credit_limit_caps(self, scope):
+        """SQL queries of ``company_id, partner_id, cap`` that lower the limit
+        (the insurance addon returns the insured cover); none here."""
+        return []
+
+    # ------------------------------------------------------------------
+    # Status queries
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_status_sql(self, companies, partner_ids=(), relevant_only=False):
+        scope = exposure.scope(companies, partner_ids)
+        field = self._fields["credit_limit"]
+        defaults = {
+            company.id: field.get_company_dependent_fallback(self.with_company(company)) or 0
+            for company in companies
+        }
+        return exposure.status_query(
+            self._credit_exposure_buckets(),
+            scope,
+            defaults,
+            self._credit_limit_caps(scope),
+            relevant_only=relevant_only,
+        )
+
+    @api.model
+    def _credit_status(self, company, partner_ids):
+        """{commercial partner id: status row as a dict} for one company."""
+        self._credit_flush()
+        rows = self.env.execute_query_dict(self._credit_status_sql(company, tuple(partner_ids)))
+        return {row["partner_id"]: row for row in rows}
+
+    @api.model
+    def _credit_flush(self):
+        """The status SQL reads these models: write pending changes first."""
+        for model in ("account.move.line", "account.move", "res.company", "credit.risk.class"):
+            self.env[model].flush_model()
+        self.flush_model()
+
+    @api.depends("commercial_partner_id", "credit_limit", "credit_risk_class_id", "credit_hold")
+    @api.depends_context("company")
+    def _compute_credit_status(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        status = self._credit_status(company, commercial.ids) if commercial.ids else {}
+        for partner in self:
+            row = status.get(partner.commercial_partner_id.id, {})
+            partner.credit_currency_id = company.currency_id
+            partner.credit_limit_effective = row.get("credit_limit") or 0.0
+            partner.credit_limit_source = row.get("limit_source") or "none"
+            partner.credit_exposure = row.get("exposure") or 0.0
+            partner.credit_exposure_not_due = row.get("not_due") or 0.0
+            partner.credit_exposure_overdue = row.get("overdue") or 0.0
+            partner.credit_exposure_draft_invoices = row.get("draft_invoices") or 0.0
+            partner.credit_exposure_unapplied = row.get("unapplied") or 0.0
+            partner.credit_available = row.get("available") or 0.0
+            partner.credit_over_limit = bool(row.get("over_limit"))
+
+    def _search_credit_over_limit(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        self._credit_flush()
+        over = SQL(
+            "SELECT partner_id FROM (%s) s WHERE s.over_limit",
+            self._credit_status_sql(self.env.company, relevant_only=True),
+        )
+        ids = [row[0] for row in self.env.execute_query(over)]
+        domain = Domain("commercial_partner_id", "in", ids)
+        positive = (operator == "in") == (True in value)
+        return domain if positive else ~domain
+
+    @api.depends_context("uid")
+    def _compute_credit_can_edit_limit(self):
+        self.credit_can_edit_limit = self.env.user.has_group(
+            "credit_management.group_credit_control_manager"
+        )
+
+    @api.depends_context("company")
+    def _compute_credit_score(self):
+        scores = self.env["credit.risk.score"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {score.partner_id: score for score in scores}
+        for partner in self:
+            score = by_partner.get(partner.commercial_partner_id)
+            partner.credit_score_id = score
+            partner.credit_score = score.score if score else 0.0
+
+    @api.constrains("credit_external_rating")
+    def _check_credit_external_rating(self):
+        if any(not 0 <= p.credit_external_rating <= 100 for p in self):
+            raise ValidationError(self.env._("An external rating goes from 0 to 100."))
+
+    @api.model
+    def _credit_group_root(self, partner):
+        """The top parent company of a commercial partner, or itself."""
+        root = partner
+        while root.parent_id:
+            root = root.parent_id
+        return root.commercial_partner_id
+
+    @api.model
+    def _credit_group_members(self, root):
+        """Commercial partners of the group under ``root`` (root included)."""
+        return (
+            self.search(
+                [("id", "child_of", root.id), ("is_company", "=", True)]
+            ).commercial_partner_id
+            | root
+        )
+
+    @api.depends_context("company")
+    def _compute_credit_group(self):
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            root = self._credit_group_root(commercial) if commercial.id else self.browse()
+            if not root or (root == commercial and not root.child_ids.filtered("is_company")):
+                partner.credit_group_partner_id = False
+                partner.credit_group_exposure = 0.0
+                partner.credit_group_limit = 0.0
+                continue
+            members = self._credit_group_members(root) | root
+            status = self._credit_status(self.env.company, members.ids)
+            partner.credit_group_partner_id = root
+            partner.credit_group_exposure = sum(row["exposure"] for row in status.values())
+            partner.credit_group_limit = status.get(root.id, {}).get("credit_limit") or 0.0
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get(name) for vals in vals_list for name in MANAGER_FIELDS):
+            self._credit_check_manager()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if MANAGER_FIELDS.intersection(vals):
+            self._credit_check_manager()
+        return super().write(vals)
+
+    def _credit_check_manager(self):
+        if self.env.su or self.env.user.has_group("credit_management.group_credit_control_manager"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only a Credit Control Manager can change credit limits and risk classes; "
+                "request a new limit instead."
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_credit_hold(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Put on Credit Hold"),
+            "res_model": "credit.hold.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def _credit_check_user(self):
+        if not (
+            self.env.su or self.env.user.has_group("credit_management.group_credit_control_user")
+        ):
+            raise AccessError(self.env._("Only credit control can put partners on hold."))
+
+    def action_credit_release(self):
+        self._credit_check_user()
+        for partner in self.commercial_partner_id:
+            if not partner.credit_hold:
+                continue
+            # Credit control may lack the right to edit contacts: the hold is theirs.
+            partner.sudo().write(
+                {
+                    "credit_hold": False,
+                    "credit_hold_reason": False,
+                    "credit_hold_date": False,
+                    "credit_hold_user_id": False,
+                }
+            )
+            partner.sudo().message_post(
+                body=self.env._("Credit hold released by %s.", self.env.user.name),
+                author_id=self.env.user.partner_id.id,
+            )
+
+    def _credit_set_hold(self, reason):
+        """Puts the commercial partners on hold in the current company."""
+        self._credit_check_user()
+        for partner in self.commercial_partner_id:
+            partner.sudo().write(
+                {
+                    "credit_hold": True,
+                    "credit_hold_reason": reason,
+                    "credit_hold_date": fields.Date.context_today(self),
+                    "credit_hold_user_id": self.env.user.id,
+                }
+            )
+            partner.sudo().message_post(
+                body=self.env._(
+                    "Put on credit hold in %(company)s by %(user)s: %(reason)s",
+                    company=self.env.company.name,
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
+                author_id=self.env.user.partner_id.id,
+            )
+
+    def action_credit_request_limit(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request a Credit Limit"),
+            "res_model": "credit.limit.request",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def action_credit_open_items(self):
+        """Drill-down: the open receivable items behind the exposure."""
+        self.ensure_one()
+        bucket = self.env.context.get("credit_bucket")
+        today = fields.Date.context_today(self)
+        domain = Domain(
+            [
+                ("partner_id.commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "!=", 0),
+            ]
+        )
+        if bucket == "overdue":
+            domain &= Domain([("amount_residual", ">", 0), ("date_maturity", "<", today)])
+        elif bucket == "not_due":
+            domain &= Domain([("amount_residual", ">", 0), ("date_maturity", ">=", today)])
+        elif bucket == "unapplied":
+            domain &= Domain("amount_residual", "<", 0)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open Items of %s", self.commercial_partner_id.display_name),
+            "res_model": "account.move.line",
+            "view_mode": "list",
+            "views": [(self.env.ref("account.view_move_line_tree").id, "list")],
+            "domain": list(domain),
+            "context": {"search_default_group_by_move": 0},
+        }
+
+    def action_credit_open_draft_invoices(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Draft Invoices of %s", self.commercial_partner_id.display_name),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "draft"),
+            ],
+        }
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_review_due_query(self, company, today):
+        """Commercial partners whose risk class's review interval has elapsed
+        since their last review, without an open review activity."""
+        return SQL(
+            """
+            SELECT p.id, rc.review_user_id, p.user_id
+              FROM res_partner p
+              JOIN credit_risk_class rc
+                ON rc.id = (p.credit_risk_class_id ->> %(company)s)::integer
+             WHERE p.active AND p.id = p.commercial_partner_id
+               AND rc.review_interval_months > 0
+               AND COALESCE((p.credit_last_review_date ->> %(company)s)::date, '1900-01-01')
+                   <= %(today)s::date - make_interval(months => rc.review_interval_months)
+               AND NOT EXISTS (
+                   SELECT 1 FROM mail_activity a
+                    WHERE a.res_model = 'res.partner' AND a.res_id = p.id
+                      AND a.activity_type_id = %(review_type)s AND a.active)
+            """,
+            company=str(company.id),
+            today=today,
+            review_type=self.env.ref("credit_management.mail_activity_type_credit_review").id,
+        )
+
+    @api.model
+    def _cron_credit_reviews(self):
+        """Creates the credit review activities that have come due, company by
+        company, committing after each."""
+        for company in self.env["res.company"].search([("id", "!=", False)]):
+            created = self.with_company(company)._credit_create_reviews(company)
+            self.env["ir.cron"]._commit_progress(len(created))
+
+    @api.model
+    def _credit_create_reviews(self, company):
+        today = fields.Date.context_today(self)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        review_type = self.env.ref("credit_management.mail_activity_type_credit_review")
+        self._credit_flush()
+        self.env["mail.activity"].flush_model()
+        rows = self.env.execute_query(self._credit_review_due_query(company, today))
+        return (
+            self.env["mail.activity"]
+            .with_company(company)
+            .create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner_id,
+                        "activity_type_id": review_type.id,
+                        "summary": self.env._("Periodic credit review"),
+                        "date_deadline": today,
+                        "user_id": reviewer_id or salesperson_id or self.env.user.id,
+                    }
+                    for partner_id, reviewer_id, salesperson_id in rows
+                ]
+            )
+        )
+
+    def action_credit_compute_score(self):
+        self.env["credit.risk.score"]._compute_scores(self.env.company, self)
