@@ -11,13 +11,17 @@ registry.category("web_tour.tours").add("credit_management_menu_tour", {
             run: "click",
         },
         {
-            content: "Open the credit customers list",
-            trigger: '.dropdown-item:contains("Customers")',
+            content: "Open the partners over their limit",
+            trigger: '.dropdown-item:contains("Over Limit")',
             run: "click",
         },
         {
-            content: "The customer list is shown",
-            trigger: ".o_breadcrumb:contains(Customers)",
+            content: "The over-limit list is shown with its filter",
+            trigger: '.o_breadcrumb:contains("Over Limit")',
+        },
+        {
+            content: "Its filter is applied",
+            trigger: '.o_searchview_facet:contains("Over Limit")',
         },
     ],
 });
