@@ -21,6 +21,7 @@
         "views/res_config_settings_views.xml",
         "wizard/credit_override_wizard_views.xml",
         "wizard/credit_hold_wizard_views.xml",
+        "wizard/credit_limit_import_views.xml",
         "views/credit_management_menus.xml",
     ],
     "demo": [
