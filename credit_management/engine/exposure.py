@@ -133,8 +133,9 @@ def unapplied_query(scope):
     )
 
 
-def draft_invoices_query(scope):
-    """Customer invoices still in draft, where the company counts them."""
+def draft_invoices_query(scope, also=None):
+    """Customer invoices still in draft, where the company counts them (and
+    wherever the SQL condition ``also`` on ``move`` holds)."""
     return SQL(
         """
         SELECT move.company_id, partner.commercial_partner_id AS partner_id,
@@ -144,9 +145,10 @@ def draft_invoices_query(scope):
           JOIN res_partner partner ON partner.id = move.partner_id
           JOIN %(fx)s ON fx.company_id = move.company_id AND fx.currency_id = move.currency_id
          WHERE move.state = 'draft' AND move.move_type = 'out_invoice'
-           AND company.credit_include_draft
+           AND (company.credit_include_draft OR %(also)s)
            AND %(company)s AND %(partner)s
         """,
+        also=also or SQL("FALSE"),
         fx=scope.fx,
         company=scope.company_filter(SQL("move.company_id")),
         partner=scope.partner_filter(SQL("partner.commercial_partner_id")),

@@ -76,7 +76,7 @@ class CreditOverride(models.Model):
             {
                 "partner_id": failure.partner.id,
                 "company_id": failure.company.id,
-                "move_id": document.id if document._name == "account.move" else False,
+                **document._credit_override_link(),
                 "document_ref": f"{document._name},{document.id}",
                 "reason": reason,
                 "kind": kind,

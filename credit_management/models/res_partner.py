@@ -188,17 +188,21 @@ class ResPartner(models.Model):
         commercial = self.commercial_partner_id
         status = self._credit_status(company, commercial.ids) if commercial.ids else {}
         for partner in self:
-            row = status.get(partner.commercial_partner_id.id, {})
-            partner.credit_currency_id = company.currency_id
-            partner.credit_limit_effective = row.get("credit_limit") or 0.0
-            partner.credit_limit_source = row.get("limit_source") or "none"
-            partner.credit_exposure = row.get("exposure") or 0.0
-            partner.credit_exposure_not_due = row.get("not_due") or 0.0
-            partner.credit_exposure_overdue = row.get("overdue") or 0.0
-            partner.credit_exposure_draft_invoices = row.get("draft_invoices") or 0.0
-            partner.credit_exposure_unapplied = row.get("unapplied") or 0.0
-            partner.credit_available = row.get("available") or 0.0
-            partner.credit_over_limit = bool(row.get("over_limit"))
+            partner._credit_set_status(status.get(partner.commercial_partner_id.id, {}), company)
+
+    def _credit_set_status(self, row, company):
+        """Fills the status fields from one row of the status query; extend it
+        with the fields of a new bucket."""
+        self.credit_currency_id = company.currency_id
+        self.credit_limit_effective = row.get("credit_limit") or 0.0
+        self.credit_limit_source = row.get("limit_source") or "none"
+        self.credit_exposure = row.get("exposure") or 0.0
+        self.credit_exposure_not_due = row.get("not_due") or 0.0
+        self.credit_exposure_overdue = row.get("overdue") or 0.0
+        self.credit_exposure_draft_invoices = row.get("draft_invoices") or 0.0
+        self.credit_exposure_unapplied = row.get("unapplied") or 0.0
+        self.credit_available = row.get("available") or 0.0
+        self.credit_over_limit = bool(row.get("over_limit"))
 
     def _search_credit_over_limit(self, operator, value):
         if operator not in ("in", "not in"):

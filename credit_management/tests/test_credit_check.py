@@ -127,7 +127,7 @@ class TestCreditCheck(CreditCommon):
             )
         with self.assertRaises(AccessError):
             self.env["credit.override.wizard"].with_user(self.controller).create(
-                {"move_ids": invoice.ids, "reason": "sneaky"}
+                {"res_model": "account.move", "res_ids": invoice.ids, "reason": "sneaky"}
             )
         # An unused override of another document does not open this one.
         other = self._draft(500)
