@@ -9,7 +9,7 @@ import pytest
 
 from .odoo_process import drop_database, odoo_bin, query, settings
 
-ADDONS = ["credit_management"]
+ADDONS = ["credit_management", "credit_management_sale"]
 
 OWNED = """
     SELECT d.model, d.res_id, d.name FROM ir_model_data d

@@ -1,0 +1,90 @@
+from odoo import api, fields, models
+from odoo.addons.credit_management.engine import exposure
+from odoo.tools import SQL
+
+SALE_LINKED = SQL(
+    """EXISTS (SELECT 1 FROM account_move_line line
+                 JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                WHERE line.move_id = move.id)"""
+)
+
+
+def orders_query(scope):
+    """Confirmed orders, what is left to invoice (tax included): ordered or
+    delivered quantity (by the product's invoicing policy) less the invoiced
+    quantity, drafts included (those count in the draft-invoice bucket)."""
+    return SQL(
+        """
+        SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
+               ROUND(line.price_total / line.product_uom_qty
+                     * GREATEST(CASE WHEN template.invoice_policy = 'delivery'
+                                     THEN line.qty_delivered ELSE line.product_uom_qty END
+                                - line.qty_invoiced, 0)
+                     * fx.factor, 2) AS amount
+          FROM sale_order_line line
+          JOIN sale_order sale ON sale.id = line.order_id
+          JOIN res_partner partner ON partner.id = sale.partner_invoice_id
+          JOIN %(fx)s ON fx.company_id = sale.company_id AND fx.currency_id = sale.currency_id
+          LEFT JOIN product_product product ON product.id = line.product_id
+          LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+         WHERE sale.state = 'sale' AND line.product_uom_qty > 0 AND line.display_type IS NULL
+           AND %(company)s AND %(partner)s
+        """,
+        fx=scope.fx,
+        company=scope.company_filter(SQL("sale.company_id")),
+        partner=scope.partner_filter(SQL("partner.commercial_partner_id")),
+    )
+
+
+def draft_invoices_query(scope):
+    """Draft invoices, counted where the company counts drafts and always
+    when they come from confirmed orders (the order no longer counts them)."""
+    return exposure.draft_invoices_query(scope, also=SALE_LINKED)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    credit_exposure_sale_orders = fields.Monetary(
+        string="Orders to Invoice",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+    )
+
+    @api.model
+    def _credit_exposure_buckets(self):
+        buckets = [
+            exposure.Bucket(b.key, b.label, draft_invoices_query)
+            if b.key == "draft_invoices"
+            else b
+            for b in super()._credit_exposure_buckets()
+        ]
+        return [
+            *buckets,
+            exposure.Bucket("sale_orders", self.env._("Orders to invoice"), orders_query),
+        ]
+
+    def _credit_flush(self):
+        for model in ("sale.order.line", "sale.order", "product.template"):
+            self.env[model].flush_model()
+        return super()._credit_flush()
+
+    def _credit_set_status(self, row, company):
+        result = super()._credit_set_status(row, company)
+        self.credit_exposure_sale_orders = row.get("sale_orders") or 0.0
+        return result
+
+    def action_credit_open_sale_orders(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Orders to Invoice of %s", self.commercial_partner_id.display_name),
+            "res_model": "sale.order",
+            "view_mode": "list,form",
+            "domain": [
+                ("partner_invoice_id", "child_of", self.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "sale"),
+                ("invoice_status", "!=", "invoiced"),
+            ],
+        }
