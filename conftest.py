@@ -6,7 +6,13 @@ browser is found, and that must fail the run instead of hiding the tour.
 
 import pytest
 
-OWN_PATHS = ("credit_management/", "credit_management_sale/", "credit_insurance/", "factoring_connector/", "tests/")
+OWN_PATHS = (
+    "credit_management/",
+    "credit_management_sale/",
+    "credit_insurance/",
+    "factoring_connector/",
+    "tests/",
+)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -292,12 +292,18 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     def _credit_check_manager(self):
-        if self.env.su or self.env.user.has_group("credit_management.group_credit_control_manager"):
+        # Accounting administrators keep the right Odoo gives them to set limits.
+        user = self.env.user
+        if (
+            self.env.su
+            or user.has_group("credit_management.group_credit_control_manager")
+            or user.has_group("account.group_account_manager")
+        ):
             return
         raise AccessError(
             self.env._(
-                "Only a Credit Control Manager can change credit limits and risk classes; "
-                "request a new limit instead."
+                "Only a Credit Control Manager or an accounting administrator can change "
+                "credit limits and risk classes; request a new limit instead."
             )
         )
 
