@@ -117,7 +117,7 @@ start_postgres() {
             CREATE ROLE \"$DB_USER\" LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
         END IF; END \$\$;"
     if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
-        su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $PGPORT" <<<"$sql" >/dev/null || die "Could not create the PostgreSQL role $DB_USER."
+        su postgres -c "env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE psql -q -v ON_ERROR_STOP=1 -p $PGPORT" <<<"$sql" >/dev/null || die "Could not create the PostgreSQL role $DB_USER."
     elif ! PGPASSWORD=$DB_PASSWORD psql -h "$PGHOST_ADDR" -p "$PGPORT" -U "$DB_USER" -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
         die "Cannot connect to PostgreSQL as '$DB_USER'. Create it: CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';"
     fi
