@@ -9,4 +9,5 @@ from . import credit_limit_request
 from . import credit_exposure
 from . import res_partner
 from . import account_move
+from . import account_move_line
 from . import mail_activity

@@ -10,6 +10,11 @@ class AccountMove(models.Model):
         "credit.override", "move_id", string="Credit Overrides", readonly=True
     )
 
+    # Draft invoices of a partner, for exposure (few rows, read on every check).
+    _credit_draft_invoice_idx = models.Index(
+        "(partner_id, company_id) WHERE state = 'draft' AND move_type = 'out_invoice'"
+    )
+
     # ------------------------------------------------------------------
     # credit.checked.mixin
     # ------------------------------------------------------------------
@@ -63,4 +68,30 @@ class AccountMove(models.Model):
             alert = self._credit_alert()
             if alert:
                 alerts["credit_management_check"] = alert
+            term_alert = self._credit_payment_term_alert()
+            if term_alert:
+                alerts["credit_management_payment_term"] = term_alert
         return alerts
+
+    def _credit_payment_term_alert(self):
+        """Warns when the invoice gives longer payment terms than the
+        partner's risk class allows."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        max_days = partner.credit_risk_class_id.max_payment_days
+        start = self.invoice_date or fields.Date.context_today(self)
+        if not max_days or not self.invoice_date_due:
+            return None
+        granted = (self.invoice_date_due - start).days
+        if granted <= max_days:
+            return None
+        return {
+            "level": "warning",
+            "message": self.env._(
+                "This invoice gives %(granted)s days to pay; risk class %(class)s allows "
+                "%(max)s days at most.",
+                granted=granted,
+                max=max_days,
+                **{"class": partner.credit_risk_class_id.display_name},
+            ),
+        }

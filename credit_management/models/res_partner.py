@@ -132,13 +132,14 @@ class ResPartner(models.Model):
     @api.model
     def _credit_exposure_buckets(self):
         """The components of exposure; extend the list to add one."""
+        receivables = exposure.open_receivables_query
         return [
-            exposure.Bucket("not_due", self.env._("Not due"), exposure.not_due_query),
-            exposure.Bucket("overdue", self.env._("Overdue"), exposure.overdue_query),
+            exposure.Bucket("not_due", self.env._("Not due"), receivables),
+            exposure.Bucket("overdue", self.env._("Overdue"), receivables),
             exposure.Bucket(
                 "draft_invoices", self.env._("Draft invoices"), exposure.draft_invoices_query
             ),
-            exposure.Bucket("unapplied", self.env._("Unapplied credits"), exposure.unapplied_query),
+            exposure.Bucket("unapplied", self.env._("Unapplied credits"), receivables),
         ]
 
     @api.model
@@ -275,6 +276,21 @@ class ResPartner(models.Model):
             partner.credit_group_partner_id = root
             partner.credit_group_exposure = sum(row["exposure"] for row in status.values())
             partner.credit_group_limit = status.get(root.id, {}).get("credit_limit") or 0.0
+
+    @api.model
+    def _commercial_fields(self):
+        # The commercial partner carries the credit data of all its contacts.
+        return [
+            *super()._commercial_fields(),
+            "credit_risk_class_id",
+            "credit_hold",
+            "credit_hold_reason",
+            "credit_hold_date",
+            "credit_hold_user_id",
+            "credit_external_rating",
+            "credit_external_rating_agency",
+            "credit_external_rating_date",
+        ]
 
     # ------------------------------------------------------------------
     # CRUD

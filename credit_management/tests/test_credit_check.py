@@ -178,3 +178,30 @@ class TestCreditCheck(CreditCommon):
                 line.name = "Goods"
                 line.price_unit = 50
         self.assertEqual(form.record.state, "draft")
+
+    def test_payment_term_longer_than_class_allows(self):
+        risk_class = self.env["credit.risk.class"].create(
+            {"name": "Short terms", "code": "ST", "max_payment_days": 30}
+        )
+        self.customer.with_company(self.company).credit_risk_class_id = risk_class
+        long_terms = self._invoice(self.customer, 10, post=False, date_days=0, due_days=60)
+        self.assertIn(
+            "60 days to pay", long_terms.alerts["credit_management_payment_term"]["message"]
+        )
+        short_terms = self._invoice(self.customer, 10, post=False, date_days=0, due_days=20)
+        self.assertNotIn("credit_management_payment_term", short_terms.alerts or {})
+
+    def test_contacts_carry_the_commercial_partners_hold(self):
+        self.customer.with_company(self.company)._credit_set_hold("Audit")
+        self.assertTrue(self.customer_contact.with_company(self.company).credit_hold)
+        holders = (
+            self.env["res.partner"]
+            .with_company(self.company)
+            .search(
+                [
+                    ("credit_hold", "=", True),
+                    ("id", "in", (self.customer | self.customer_contact).ids),
+                ]
+            )
+        )
+        self.assertEqual(holders, self.customer | self.customer_contact)

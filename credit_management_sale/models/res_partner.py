@@ -15,24 +15,28 @@ def orders_query(scope):
     quantity, drafts included (those count in the draft-invoice bucket)."""
     return SQL(
         """
-        SELECT sale.company_id, partner.commercial_partner_id AS partner_id,
-               ROUND(line.price_total / line.product_uom_qty
-                     * GREATEST(CASE WHEN template.invoice_policy = 'delivery'
-                                     THEN line.qty_delivered ELSE line.product_uom_qty END
-                                - line.qty_invoiced, 0)
-                     * fx.factor, 2) AS amount
+        SELECT 'sale_orders' AS bucket, sale.company_id,
+               partner.commercial_partner_id AS partner_id, %(converted)s AS amount
           FROM sale_order_line line
           JOIN sale_order sale ON sale.id = line.order_id
           JOIN res_partner partner ON partner.id = sale.partner_invoice_id
-          JOIN %(fx)s ON fx.company_id = sale.company_id AND fx.currency_id = sale.currency_id
           LEFT JOIN product_product product ON product.id = line.product_id
           LEFT JOIN product_template template ON template.id = product.product_tmpl_id
          WHERE sale.state = 'sale' AND line.product_uom_qty > 0 AND line.display_type IS NULL
            AND %(company)s AND %(partner)s
         """,
-        fx=scope.fx,
+        converted=scope.convert(
+            SQL(
+                """line.price_total / line.product_uom_qty
+                   * GREATEST(CASE WHEN template.invoice_policy = 'delivery'
+                                   THEN line.qty_delivered ELSE line.product_uom_qty END
+                              - line.qty_invoiced, 0)"""
+            ),
+            SQL("sale.company_id"),
+            SQL("sale.currency_id"),
+        ),
         company=scope.company_filter(SQL("sale.company_id")),
-        partner=scope.partner_filter(SQL("partner.commercial_partner_id")),
+        partner=scope.commercial_filter(SQL("sale.partner_invoice_id")),
     )
 
 
