@@ -40,14 +40,12 @@ class Bucket:
 class Scope:
     """Companies, commercial partners and date an exposure query covers.
 
-    Build it with :func:`scope`; ``fx`` is the conversion table of its
-    companies at its date.
+    Build it with :func:`scope`.
     """
 
     companies: object  # res.company recordset
     partner_ids: tuple  # commercial partner ids; empty means all
     today: object
-    fx: SQL
     receivable_account_ids: tuple
 
     def partner_filter(self, column):
@@ -72,14 +70,39 @@ class Scope:
 
     def convert(self, amount, company, currency):
         """SQL of ``amount`` (in ``currency``) in ``company``'s currency at the
-        scope's date; a scalar lookup, so it costs only where it is needed."""
+        scope's date, with Odoo's rate rules (the rate of the root company or
+        a shared one, the latest on or before the date, else the oldest, else
+        1). Scalar lookups: they cost only for items in a foreign currency."""
         return SQL(
-            "ROUND(%s * (SELECT fx.factor FROM %s WHERE fx.company_id = %s "
-            "AND fx.currency_id = %s), 2)",
-            amount,
-            self.fx,
+            "ROUND(%(amount)s * %(company_rate)s / %(rate)s, 2)",
+            amount=amount,
+            company_rate=self._rate(
+                SQL("(SELECT c.currency_id FROM res_company c WHERE c.id = %s)", company),
+                company,
+            ),
+            rate=self._rate(currency, company),
+        )
+
+    def _rate(self, currency, company):
+        root = SQL(
+            "(SELECT split_part(c.parent_path, '/', 1)::integer FROM res_company c "
+            "WHERE c.id = %s)",
             company,
-            currency,
+        )
+        lookup = """(SELECT r.rate FROM res_currency_rate r
+                      WHERE r.currency_id = %(currency)s %(when)s
+                        AND (r.company_id IS NULL OR r.company_id = %(root)s)
+                      ORDER BY r.company_id, r.name %(order)s LIMIT 1)"""
+        return SQL(
+            "COALESCE(%s, %s, 1.0)",
+            SQL(
+                lookup,
+                currency=currency,
+                root=root,
+                when=SQL("AND r.name <= %s", self.today),
+                order=SQL("DESC"),
+            ),
+            SQL(lookup, currency=currency, root=root, when=SQL(), order=SQL("ASC")),
         )
 
 
@@ -91,28 +114,8 @@ def scope(companies, partner_ids=(), today=None):
         SQL("SELECT id FROM account_account WHERE account_type = 'asset_receivable'")
     )
     return Scope(
-        companies,
-        tuple(partner_ids),
-        today,
-        fx_table(companies, today),
-        tuple(account_id for (account_id,) in accounts),
+        companies, tuple(partner_ids), today, tuple(account_id for (account_id,) in accounts)
     )
-
-
-def fx_table(companies, today):
-    """A VALUES table ``(company_id, currency_id, factor)``: the factor turns an
-    amount in ``currency_id`` into the company's currency at ``today``'s rate,
-    with Odoo's own rate lookup (one query per company)."""
-    currencies = companies.env["res.currency"].with_context(active_test=False).search([])
-    rows = []
-    for company in companies:
-        rates = currencies._get_rates(company, today)
-        base = rates[company.currency_id.id]
-        rows += [
-            SQL("(%s, %s, %s::numeric)", company.id, currency_id, base / rate)
-            for currency_id, rate in rates.items()
-        ]
-    return SQL("(VALUES %s) AS fx(company_id, currency_id, factor)", SQL(", ").join(rows))
 
 
 def open_receivables_query(scope):
