@@ -19,6 +19,7 @@
         "views/credit_limit_request_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "report/credit_status_report.xml",
         "wizard/credit_override_wizard_views.xml",
         "wizard/credit_hold_wizard_views.xml",
         "wizard/credit_limit_import_views.xml",

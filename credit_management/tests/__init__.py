@@ -3,6 +3,7 @@ from . import test_credit_check
 from . import test_exposure
 from . import test_import
 from . import test_limit_request
+from . import test_report
 from . import test_review
 from . import test_score
 from . import test_security
