@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .res_partner import LIMIT_SOURCES
+
 
 class CreditExposure(models.Model):
     """Credit status of every commercial partner with something to show, per
@@ -20,12 +22,7 @@ class CreditExposure(models.Model):
     salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     on_hold = fields.Boolean(string="On Hold", readonly=True)
     limit_source = fields.Selection(
-        selection=[
-            ("partner", "Partner"),
-            ("class", "Risk Class"),
-            ("company", "Company Default"),
-            ("none", "No Limit"),
-        ],
+        selection=LIMIT_SOURCES,
         string="Limit From",
         readonly=True,
     )

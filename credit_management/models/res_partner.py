@@ -5,6 +5,14 @@ from odoo.tools import SQL
 
 from ..engine import exposure
 
+# Where the effective limit comes from (the status query's limit_source).
+LIMIT_SOURCES = [
+    ("partner", "Partner"),
+    ("class", "Risk Class"),
+    ("company", "Company Default"),
+    ("none", "No Limit"),
+]
+
 # Fields that only a Credit Control Manager (or an approved limit request) may change.
 MANAGER_FIELDS = {"credit_limit", "use_partner_credit_limit", "credit_risk_class_id"}
 
@@ -49,12 +57,7 @@ class ResPartner(models.Model):
         "lowered by any cap (an insurer's cover). Zero: no limit.",
     )
     credit_limit_source = fields.Selection(
-        selection=[
-            ("partner", "Partner"),
-            ("class", "Risk Class"),
-            ("company", "Company Default"),
-            ("none", "No Limit"),
-        ],
+        selection=LIMIT_SOURCES,
         string="Limit From",
         compute="_compute_credit_status",
     )
