@@ -266,19 +266,27 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_credit_group(self):
+        # Groups first, then one status query for every member of every group.
+        roots = {}
         for partner in self:
             commercial = partner.commercial_partner_id
             root = self._credit_group_root(commercial) if commercial.id else self.browse()
-            if not root or (root == commercial and not root.child_ids.filtered("is_company")):
-                partner.credit_group_partner_id = False
-                partner.credit_group_exposure = 0.0
-                partner.credit_group_limit = 0.0
-                continue
-            members = self._credit_group_members(root) | root
-            status = self._credit_status(self.env.company, members.ids)
+            if root and (root != commercial or root.child_ids.filtered("is_company")):
+                roots[partner] = root
+        members = {root: self._credit_group_members(root) for root in set(roots.values())}
+        member_ids = sorted({pid for group in members.values() for pid in group.ids})
+        status = self._credit_status(self.env.company, member_ids) if member_ids else {}
+        for partner in self:
+            root = roots.get(partner)
             partner.credit_group_partner_id = root
-            partner.credit_group_exposure = sum(row["exposure"] for row in status.values())
-            partner.credit_group_limit = status.get(root.id, {}).get("credit_limit") or 0.0
+            partner.credit_group_exposure = (
+                sum(status.get(pid, {}).get("exposure", 0.0) for pid in members[root].ids)
+                if root
+                else 0.0
+            )
+            partner.credit_group_limit = (
+                status.get(root.id, {}).get("credit_limit") or 0.0 if root else 0.0
+            )
 
     @api.model
     def _commercial_fields(self):
