@@ -11,6 +11,7 @@ column Odoo filled is filled in the copies too.
 from contextlib import contextmanager
 
 from odoo import Command, fields
+from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
 
@@ -74,6 +75,51 @@ def indexes_dropped(env, tables):
     finally:
         for _name, definition in definitions:
             env.cr.execute(definition)
+
+
+@contextmanager
+def foreign_keys_dropped(env, tables):
+    """Drops the foreign keys of ``tables`` for a bulk load and adds them back
+    afterwards: PostgreSQL then checks every row in one join instead of one
+    trigger call per row (the owner of the tables may do this; disabling the
+    triggers would need a superuser). A copy that broke a reference fails
+    here."""
+    definitions = env.execute_query(
+        SQL(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+              FROM pg_constraint
+             WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)
+            """,
+            list(tables),
+        )
+    )
+    for table, name, _definition in definitions:
+        env.cr.execute(
+            SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(table), SQL.identifier(name))
+        )
+    try:
+        yield
+    finally:
+        for table, name, definition in definitions:
+            env.cr.execute(
+                SQL(
+                    "ALTER TABLE %s ADD CONSTRAINT %s %s",
+                    SQL.identifier(table),
+                    SQL.identifier(name),
+                    SQL(definition),
+                )
+            )
+
+
+def vacuum(env, tables):
+    """VACUUM ANALYZE after a bulk load, as autovacuum would soon do on a live
+    database: without a visibility map PostgreSQL cannot answer from the
+    covering indexes alone."""
+    with db_connect(env.cr.dbname).cursor() as cr:
+        cr._cnx.autocommit = True
+        for table in tables:
+            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
 
 
 def copy_rows(env, table, alias, from_clause, overrides):

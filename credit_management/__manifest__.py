@@ -25,6 +25,7 @@
         "wizard/credit_limit_import_views.xml",
         "views/credit_management_menus.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/res_users_demo.xml",
         "demo/credit_risk_class_demo.xml",

@@ -132,6 +132,10 @@ def test_uninstall_leaves_nothing_behind(bare_db):
             [model.replace(".", "_"), name],
         )
         assert column == [], f"column {model}.{name} left behind"
+    functions = query(
+        bare_db, "SELECT proname FROM pg_proc WHERE proname LIKE 'credit_management%'"
+    )
+    assert functions == [], f"SQL functions left behind: {functions}"
 
 
 def _ids_by_model(owned):

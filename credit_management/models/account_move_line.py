@@ -6,9 +6,10 @@ class AccountMoveLine(models.Model):
 
     # The credit check reads a partner's open items on every posting: a
     # covering index of open items (income lines have no residual and stay
-    # out) lets PostgreSQL answer from the index alone.
+    # out) lets PostgreSQL answer from the index alone, summing per partner,
+    # company and currency in index order.
     _credit_open_items_idx = models.Index(
-        "(partner_id, company_id) INCLUDE (account_id, amount_residual, "
-        "amount_residual_currency, currency_id, company_currency_id, date_maturity, date) "
+        "(partner_id, company_id, currency_id) INCLUDE (account_id, amount_residual, "
+        "amount_residual_currency, date_maturity, date) "
         "WHERE reconciled IS NOT TRUE AND parent_state = 'posted' AND amount_residual != 0"
     )

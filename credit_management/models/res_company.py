@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..engine import exposure
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -31,3 +33,7 @@ class ResCompany(models.Model):
         help="A subsidiary's postings are also checked against the limit of its parent "
         "company, on the exposure of the whole group.",
     )
+
+    def init(self):
+        super().init()
+        exposure.create_functions(self.env.cr)

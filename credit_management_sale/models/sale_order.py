@@ -1,3 +1,5 @@
+import math
+
 from odoo import fields, models
 
 
@@ -52,3 +54,32 @@ class SaleOrder(models.Model):
             alert = order._credit_alert() if order.partner_id else None
             order.credit_banner = alert and alert["message"]
             order.credit_banner_blocks = bool(alert and alert["level"] == "danger")
+
+    def action_credit_request_limit(self):
+        """Opens a limit request for the customer of this quotation, asking
+        for what the order needs: today's exposure plus the order (rounded up
+        to a hundred), so a salesperson need not leave the quotation."""
+        self.ensure_one()
+        partner = self._credit_commercial_partner().with_company(self.company_id)
+        needed = partner.credit_exposure + self._credit_document_amount()
+        requested = max(math.ceil(needed / 100.0) * 100.0, partner.credit_limit_effective)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request a Credit Limit"),
+            "res_model": "credit.limit.request",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": partner.id,
+                "default_company_id": self.company_id.id,
+                "default_requested_limit": requested,
+                "default_reason": self.env._(
+                    "Quotation %(order)s of %(amount)s %(currency)s for %(partner)s "
+                    "needs more credit.",
+                    order=self.name,
+                    amount=self.amount_total,
+                    currency=self.currency_id.name,
+                    partner=partner.display_name,
+                ),
+            },
+        }

@@ -102,6 +102,27 @@ class TestSaleCredit(AccountPaymentCommon, SaleCommon):
         self.assertIn("100.00", str(error.exception))
         self.assertEqual(order.state, "draft")
 
+    def test_salesperson_requests_limit_from_quotation(self):
+        self._order(6).action_confirm()
+        order = self._order(5, user=self.salesman).with_user(self.salesman)
+        action = order.action_credit_request_limit()
+        self.assertEqual(action["res_model"], "credit.limit.request")
+        # 600 already ordered + 500 on this quotation: ask for 1,100.
+        form_context = action["context"]
+        self.assertEqual(form_context["default_requested_limit"], 1100)
+        request = (
+            self.env["credit.limit.request"]
+            .with_user(self.salesman)
+            .with_context(form_context)
+            .create({})
+        )
+        self.assertEqual(
+            (request.partner_id, request.requested_limit, request.requested_by_id),
+            (self.customer, 1100, self.salesman),
+        )
+        self.assertIn(order.name, request.reason)
+        self.assertEqual(request.state, "to_approve")
+
     def test_hold_blocks_confirmation(self):
         self.customer.with_company(self.company)._credit_set_hold("Insolvency rumours")
         order = self._order(1)
