@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/credit_late_interest_data.xml",
         "views/credit_risk_class_views.xml",
         "views/credit_exposure_views.xml",
         "views/credit_override_views.xml",
@@ -20,6 +21,10 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "report/credit_status_report.xml",
+        "report/credit_dunning_letter.xml",
+        "data/mail_template_data.xml",
+        "views/credit_dunning_views.xml",
+        "views/account_move_views.xml",
         "wizard/credit_override_wizard_views.xml",
         "wizard/credit_hold_wizard_views.xml",
         "wizard/credit_limit_import_views.xml",
@@ -30,6 +35,7 @@
         "demo/res_users_demo.xml",
         "demo/credit_risk_class_demo.xml",
         "demo/credit_management_demo.xml",
+        "demo/credit_dunning_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

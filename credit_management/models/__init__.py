@@ -11,3 +11,9 @@ from . import res_partner
 from . import account_move
 from . import account_move_line
 from . import mail_activity
+from . import credit_late_interest
+from . import credit_dunning_policy
+from . import credit_dunning_claim
+from . import credit_dunning_run
+from . import credit_dunning_communication
+from . import credit_dunning_exclusion

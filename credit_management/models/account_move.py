@@ -9,6 +9,14 @@ class AccountMove(models.Model):
     credit_override_ids = fields.One2many(
         "credit.override", "move_id", string="Credit Overrides", readonly=True
     )
+    # Highest dunning level of the invoice's items (written by the dunning run)
+    credit_dunning_level_id = fields.Many2one(
+        "credit.dunning.level", string="Dunning Level", readonly=True, copy=False
+    )
+    credit_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
+    credit_dunning_line_ids = fields.One2many(
+        "credit.dunning.line", "move_id", string="Dunning History", readonly=True
+    )
 
     # Draft invoices of a partner, for exposure (few rows, read on every check).
     _credit_draft_invoice_idx = models.Index(

@@ -33,6 +33,12 @@ class CreditRiskClass(models.Model):
         help="Longest payment term granted to this class; invoices with a later due date "
         "are flagged. Zero: no maximum.",
     )
+    dunning_policy_id = fields.Many2one(
+        "credit.dunning.policy",
+        string="Dunning Policy",
+        check_company=True,
+        help="Policy of the customers of this class that have none of their own.",
+    )
     review_interval_months = fields.Integer(
         string="Review Every (months)",
         default=12,

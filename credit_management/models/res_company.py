@@ -34,6 +34,24 @@ class ResCompany(models.Model):
         "company, on the exposure of the whole group.",
     )
 
+    # Dunning
+    credit_dunning_policy_id = fields.Many2one(
+        "credit.dunning.policy",
+        string="Default Dunning Policy",
+        help="Policy of customers whose risk class names none and who have none of their own.",
+    )
+    credit_guardrails = fields.Boolean(
+        string="Contact Rules",
+        help="Apply quiet hours, a contact cap and the customers' cease and opt-out requests "
+        "to reminders.",
+    )
+    credit_quiet_start = fields.Float(string="Contacts From", default=8.0)
+    credit_quiet_end = fields.Float(string="Contacts Until", default=21.0)
+    credit_contact_cap = fields.Integer(
+        string="Contacts per Window", default=7, help="0 means no cap (Regulation F: 7)."
+    )
+    credit_contact_window = fields.Integer(string="Window (Days)", default=7)
+
     def init(self):
         super().init()
         exposure.create_functions(self.env.cr)

@@ -8,3 +8,13 @@ class ResConfigSettings(models.TransientModel):
     credit_include_draft = fields.Boolean(related="company_id.credit_include_draft", readonly=False)
     credit_net_unapplied = fields.Boolean(related="company_id.credit_net_unapplied", readonly=False)
     credit_check_group = fields.Boolean(related="company_id.credit_check_group", readonly=False)
+    credit_dunning_policy_id = fields.Many2one(
+        related="company_id.credit_dunning_policy_id", readonly=False
+    )
+    credit_guardrails = fields.Boolean(related="company_id.credit_guardrails", readonly=False)
+    credit_quiet_start = fields.Float(related="company_id.credit_quiet_start", readonly=False)
+    credit_quiet_end = fields.Float(related="company_id.credit_quiet_end", readonly=False)
+    credit_contact_cap = fields.Integer(related="company_id.credit_contact_cap", readonly=False)
+    credit_contact_window = fields.Integer(
+        related="company_id.credit_contact_window", readonly=False
+    )

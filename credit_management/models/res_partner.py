@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -44,6 +44,34 @@ class ResPartner(models.Model):
     credit_last_review_date = fields.Date(
         string="Last Credit Review", company_dependent=True, copy=False
     )
+
+    # Dunning, per company
+    credit_dunning_policy_id = fields.Many2one(
+        "credit.dunning.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        domain="[('company_id', '=', current_company_id)]",
+        help="Overrides the policy of the risk class and of the company.",
+    )
+    credit_dunning_excluded = fields.Boolean(
+        string="No Dunning", company_dependent=True, help="Never send reminders to this customer."
+    )
+    credit_dunning_communication_ids = fields.One2many(
+        "credit.dunning.communication", "partner_id", string="Reminders", readonly=True
+    )
+    credit_dunning_level_id = fields.Many2one(
+        "credit.dunning.level", string="Dunning Level", compute="_compute_credit_dunning_level"
+    )
+    # Contact requests of the customer (all companies)
+    credit_cease_communication = fields.Boolean(
+        string="Cease Communication",
+        help="The customer asked in writing that we stop contacting them about its debts: "
+        "reminders are blocked (and logged) when the company applies contact rules.",
+    )
+    credit_optout_email = fields.Boolean(string="No Email Reminders")
+    credit_optout_letter = fields.Boolean(string="No Letters")
+    credit_optout_phone = fields.Boolean(string="No Reminder Calls")
+    credit_optout_sms = fields.Boolean(string="No SMS Reminders")
 
     # Exposure and available credit (current company, commercial partner)
     credit_currency_id = fields.Many2one(
@@ -301,6 +329,13 @@ class ResPartner(models.Model):
             "credit_external_rating",
             "credit_external_rating_agency",
             "credit_external_rating_date",
+            "credit_dunning_policy_id",
+            "credit_dunning_excluded",
+            "credit_cease_communication",
+            "credit_optout_email",
+            "credit_optout_letter",
+            "credit_optout_phone",
+            "credit_optout_sms",
         ]
 
     # ------------------------------------------------------------------
@@ -516,3 +551,70 @@ class ResPartner(models.Model):
 
     def action_credit_compute_score(self):
         self.env["credit.risk.score"]._compute_scores(self.env.company, self)
+
+    # ------------------------------------------------------------------
+    # Dunning
+    # ------------------------------------------------------------------
+
+    @api.depends_context("company")
+    def _compute_credit_dunning_level(self):
+        """The highest level among the partner's open items."""
+        company = self.env.company
+        rows = self.env["account.move.line"]._read_group(
+            [
+                ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", company.id),
+                ("reconciled", "=", False),
+                ("parent_state", "=", "posted"),
+                ("credit_dunning_level_id", "!=", False),
+            ],
+            ["partner_id", "credit_dunning_level_id"],
+        )
+        best = {}
+        for partner, level in rows:
+            commercial = partner.commercial_partner_id
+            if commercial not in best or (level.sequence, level.id) > (
+                best[commercial].sequence,
+                best[commercial].id,
+            ):
+                best[commercial] = level
+        for partner in self:
+            partner.credit_dunning_level_id = best.get(partner.commercial_partner_id, False)
+
+    def action_credit_send_reminder(self):
+        """Reminds this customer now: its items move up where due, and a
+        communication lists everything overdue even when no level changes."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        run = self.env["credit.dunning.run"].create(
+            {"company_id": self.env.company.id, "origin": "partner"}
+        )
+        comms = run._process_batch([partner.id], force=True)
+        if not comms:
+            raise UserError(
+                self.env._(
+                    "%s has nothing overdue to remind (or its credits cover it), or no dunning "
+                    "policy.",
+                    partner.display_name,
+                )
+            )
+        comms._apply()
+        run.state = "done"
+        comms._send()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "credit.dunning.communication",
+            "res_id": comms.id,
+            "view_mode": "form",
+        }
+
+    def action_credit_open_reminders(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reminders of %s", self.commercial_partner_id.display_name),
+            "res_model": "credit.dunning.communication",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"create": False},
+        }

@@ -1,0 +1,363 @@
+"""Set-based dunning: which open items reach which level today, with their
+fees, interest and compensation, for every debtor of a company at once.
+
+One statement selects the items and computes their levels
+(:func:`items_query`); another turns a batch of debtors into communications
+and lines (:func:`insert_batch`); a third applies the new levels to the
+journal items (:func:`apply_levels`). Models only orchestrate: batches,
+claims, sending.
+
+Vocabulary: a *debtor* is a commercial partner; an *item* an open receivable
+journal item (one per installment); its *rank* the position of its level in
+the policy (1 = first level; 0 = never dunned under this policy).
+"""
+
+from dataclasses import dataclass, field
+
+from odoo.tools import SQL
+
+
+@dataclass
+class Context:
+    """What one dunning computation looks at."""
+
+    company: object
+    today: object
+    receivable_account_ids: tuple
+    debtor_ids: tuple = ()  # empty: every debtor of the company
+    exclusions: list = field(default_factory=list)  # [(code, SQL of move line ids)]
+    periods: list = field(default_factory=list)  # [(rule id, first, last, rate %)]
+    tiers: list = field(default_factory=list)  # [(rule id, threshold, amount)]
+    force_debtor_ids: tuple = ()  # communicate even without a new level (manual reminder)
+
+    def debtor_filter(self, column):
+        if not self.debtor_ids:
+            return SQL("TRUE")
+        return SQL("%s = ANY(%s)", column, list(self.debtor_ids))
+
+
+def _values(rows, types, empty):
+    if not rows:
+        return SQL("SELECT %s WHERE FALSE", SQL(empty))
+    return SQL(
+        "VALUES %s",
+        SQL(", ").join(
+            SQL(
+                "(%s)",
+                SQL(", ").join(
+                    SQL("%s::" + kind, value) for value, kind in zip(row, types, strict=True)
+                ),
+            )
+            for row in rows
+        ),
+    )
+
+
+def items_query(ctx):
+    """Every open receivable item of the context's debtors with its policy,
+    current and new level (rank), days late and why it is excluded, if it
+    is. Columns: item_id, move_id, debtor_id, policy_id, maturity, days_late,
+    residual, residual_currency, currency_id, cur_level_id, cur_rank,
+    new_level_id, new_rank, excluded."""
+    cid = str(ctx.company.id)
+    reasons = SQL(" ").join(
+        SQL("WHEN i.item_id IN (%s) THEN %s", query, code) for code, query in ctx.exclusions
+    )
+    return SQL(
+        """
+        WITH levels AS (
+            SELECT l.id, l.policy_id, l.days, l.min_days_since_previous AS min_days,
+                   row_number() OVER (PARTITION BY l.policy_id ORDER BY l.sequence, l.id) AS rank
+              FROM credit_dunning_level l
+              JOIN credit_dunning_policy pol ON pol.id = l.policy_id
+             WHERE pol.company_id = %(company)s AND pol.active
+        ),
+        open_items AS (
+            SELECT aml.id AS item_id, aml.move_id, partner.commercial_partner_id AS debtor_id,
+                   COALESCE(aml.date_maturity, aml.date) AS maturity,
+                   aml.amount_residual AS residual,
+                   aml.amount_residual_currency AS residual_currency, aml.currency_id,
+                   aml.credit_dunning_level_id AS level_id,
+                   aml.credit_dunning_date AS last_date, aml.no_followup
+              FROM account_move_line aml
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE aml.company_id = %(company)s
+               AND aml.account_id = ANY(%(accounts)s)
+               AND aml.reconciled IS NOT TRUE
+               AND aml.parent_state = 'posted'
+               AND aml.amount_residual != 0
+               AND %(debtors)s
+        ),
+        debtors AS (
+            SELECT p.id AS debtor_id,
+                   COALESCE((p.credit_dunning_policy_id ->> %(cid)s)::integer,
+                            rc.dunning_policy_id, company.credit_dunning_policy_id) AS policy_id,
+                   COALESCE((p.credit_dunning_excluded ->> %(cid)s)::boolean, FALSE) AS excluded
+              FROM res_partner p
+              JOIN res_company company ON company.id = %(company)s
+              LEFT JOIN credit_risk_class rc
+                     ON rc.id = (p.credit_risk_class_id ->> %(cid)s)::integer
+             WHERE p.id IN (SELECT DISTINCT debtor_id FROM open_items)
+        ),
+        items AS (
+            SELECT i.*, d.policy_id, pol.skip_levels, %(today)s - i.maturity AS days_late,
+                   cur.id AS cur_level_id, COALESCE(cur.rank, 0) AS cur_rank,
+                   CASE WHEN d.excluded THEN 'partner'
+                        WHEN i.no_followup THEN 'no_followup'
+                        %(reasons)s
+                   END AS excluded
+              FROM open_items i
+              JOIN debtors d ON d.debtor_id = i.debtor_id
+              JOIN credit_dunning_policy pol ON pol.id = d.policy_id AND pol.active
+                                            AND pol.company_id = %(company)s
+              LEFT JOIN levels cur ON cur.id = i.level_id AND cur.policy_id = d.policy_id
+        ),
+        reached AS (
+            SELECT i.item_id, MAX(l.rank) AS new_rank
+              FROM items i
+              JOIN levels l ON l.policy_id = i.policy_id
+                           AND l.rank > i.cur_rank
+                           AND (i.skip_levels OR l.rank = i.cur_rank + 1)
+                           AND l.days <= i.days_late
+                           AND (i.last_date IS NULL OR %(today)s - i.last_date >= l.min_days)
+             WHERE i.residual > 0 AND i.excluded IS NULL
+             GROUP BY i.item_id
+        )
+        SELECT i.item_id, i.move_id, i.debtor_id, i.policy_id, i.maturity, i.days_late,
+               i.residual, i.residual_currency, i.currency_id, i.cur_level_id, i.cur_rank,
+               l.id AS new_level_id, r.new_rank, i.excluded
+          FROM items i
+          LEFT JOIN reached r ON r.item_id = i.item_id
+          LEFT JOIN levels l ON l.policy_id = i.policy_id AND l.rank = r.new_rank
+        """,
+        company=ctx.company.id,
+        cid=cid,
+        accounts=list(ctx.receivable_account_ids),
+        debtors=ctx.debtor_filter(SQL("partner.commercial_partner_id")),
+        today=ctx.today,
+        reasons=reasons,
+    )
+
+
+LISTED = """(residual < 0 OR (excluded IS NULL
+                AND (new_rank IS NOT NULL OR days_late > 0 OR cur_rank > 0)))"""
+
+
+def debtors_query(items):
+    """Per debtor of ``items`` (SQL of a relation shaped like
+    :func:`items_query`): how many items reach a new level, the total of the
+    items to list, the unapplied credits and the net balance. A debtor gets a
+    communication when an item reaches a new level (or a reminder is forced)
+    and the balance is positive: credits covering it mean no reminder."""
+    return SQL(
+        """
+        SELECT debtor_id,
+               COUNT(*) FILTER (WHERE new_rank IS NOT NULL) AS new_items,
+               COALESCE(SUM(residual) FILTER (WHERE residual > 0 AND %(listed)s), 0)
+                   AS listed_total,
+               COALESCE(-SUM(residual) FILTER (WHERE residual < 0), 0) AS credits,
+               COALESCE(SUM(residual) FILTER (WHERE %(listed)s), 0) AS balance
+          FROM %(items)s items
+         GROUP BY debtor_id
+        """,
+        listed=SQL(LISTED),
+        items=items,
+    )
+
+
+def summary_query(ctx):
+    """Selection summary of the whole company (the preview, the run log and
+    the benchmark's "selection" figure): debtors to remind, debtors whose
+    credits cover the balance, late items excluded per reason, items per new
+    level. Rows of (kind, key, count)."""
+    return SQL(
+        """
+        WITH items AS MATERIALIZED (%(items)s),
+        debtors AS (%(debtors)s)
+        SELECT 'debtor' AS kind,
+               CASE WHEN balance > 0 AND listed_total > 0 THEN 'to_remind' ELSE 'covered' END,
+               COUNT(*)
+          FROM debtors WHERE new_items > 0 GROUP BY 2
+        UNION ALL
+        SELECT 'excluded', excluded, COUNT(*) FROM items
+         WHERE excluded IS NOT NULL AND residual > 0 AND days_late > 0 GROUP BY 2
+        UNION ALL
+        SELECT 'level', new_level_id::text, COUNT(*) FROM items
+         WHERE new_level_id IS NOT NULL GROUP BY 2
+        """,
+        items=items_query(ctx),
+        debtors=debtors_query(SQL("items")),
+    )
+
+
+def selected_debtors_query(ctx):
+    """Debtors with an item reaching a new level, in id order (batches)."""
+    return SQL(
+        "SELECT DISTINCT debtor_id FROM (%s) items WHERE new_rank IS NOT NULL ORDER BY 1",
+        items_query(ctx),
+    )
+
+
+def insert_batch(ctx, run_id, uid):
+    """Creates, for the context's debtors, one communication per debtor that
+    needs one and its lines: each listed item (with the fee, interest and
+    compensation of its new level) and each unapplied credit. Returns
+    ``(communication id, debtor id)`` rows; nothing is sent or applied."""
+    forced = list(ctx.force_debtor_ids)
+    return SQL(
+        """
+        WITH items AS MATERIALIZED (%(items)s),
+        debtor AS (
+            SELECT d.* FROM (%(debtors)s) d
+             WHERE (d.new_items > 0 OR d.debtor_id = ANY(%(forced)s)) AND d.balance > 0
+               AND d.listed_total > 0
+        ),
+        listed AS (
+            SELECT i.*, lvl.fee_type, lvl.fee_amount, lvl.charge_interest,
+                   lvl.charge_compensation, pol.interest_rule_id,
+                   CASE WHEN i.residual < 0 THEN 'credit' ELSE 'item' END AS kind,
+                   SUM(i.residual) FILTER (WHERE i.residual > 0)
+                       OVER (PARTITION BY i.move_id) AS move_debt,
+                   MIN(i.item_id) FILTER (WHERE i.new_level_id IS NOT NULL AND i.days_late > 0)
+                       OVER (PARTITION BY i.move_id) AS first_new_of_move
+              FROM items i
+              JOIN debtor d ON d.debtor_id = i.debtor_id
+              JOIN credit_dunning_policy pol ON pol.id = i.policy_id
+              LEFT JOIN credit_dunning_level lvl ON lvl.id = i.new_level_id
+             WHERE %(listed_filter)s
+        ),
+        charged AS (
+            SELECT line.move_line_id AS item_id, SUM(line.interest) AS interest
+              FROM credit_dunning_line line
+             WHERE line.move_line_id IN (SELECT item_id FROM listed WHERE new_level_id IS NOT NULL)
+             GROUP BY line.move_line_id
+        ),
+        compensated AS (
+            SELECT DISTINCT line.move_id FROM credit_dunning_line line
+             WHERE line.compensation > 0
+               AND line.move_id IN (SELECT move_id FROM listed WHERE charge_compensation)
+        ),
+        periods AS (SELECT * FROM (%(periods)s) p(rule_id, first, last, rate)),
+        tiers AS (SELECT * FROM (%(tiers)s) t(rule_id, threshold, amount)),
+        accrued AS (
+            SELECT l.item_id,
+                   SUM(l.residual * p.rate / 100
+                       * (LEAST(p.last, %(today)s) - GREATEST(p.first, l.maturity + 1) + 1)
+                       / rule.day_count) AS amount
+              FROM listed l
+              JOIN periods p ON p.rule_id = l.interest_rule_id
+                            AND p.last > l.maturity AND p.first <= %(today)s
+              JOIN credit_late_interest_rule rule ON rule.id = p.rule_id
+             WHERE l.new_level_id IS NOT NULL AND l.charge_interest AND l.days_late > 0
+             GROUP BY l.item_id
+        ),
+        priced AS (
+            SELECT l.*,
+                   CASE WHEN l.new_level_id IS NULL THEN 0
+                        WHEN l.fee_type = 'fixed' THEN l.fee_amount
+                        WHEN l.fee_type = 'percent' THEN ROUND(l.residual * l.fee_amount / 100, 2)
+                        ELSE 0 END AS fee,
+                   GREATEST(ROUND(COALESCE(a.amount, 0), 2) - COALESCE(c.interest, 0), 0)
+                       AS interest,
+                   CASE WHEN l.charge_compensation AND l.item_id = l.first_new_of_move
+                             AND comp.move_id IS NULL
+                        THEN COALESCE((
+                            SELECT ROUND(t.amount * ratio.value, 2)
+                              FROM credit_late_interest_rule rule
+                              CROSS JOIN LATERAL (SELECT credit_management_ratio(
+                                  rule.compensation_currency_id, %(company)s, %(today)s)
+                                  AS value) ratio
+                              JOIN tiers t ON t.rule_id = rule.id
+                             WHERE rule.id = l.interest_rule_id
+                               AND t.threshold <= l.move_debt / ratio.value
+                             ORDER BY t.threshold DESC LIMIT 1), 0)
+                        ELSE 0 END AS compensation
+              FROM listed l
+              LEFT JOIN accrued a ON a.item_id = l.item_id
+              LEFT JOIN charged c ON c.item_id = l.item_id
+              LEFT JOIN compensated comp ON comp.move_id = l.move_id
+        ),
+        comm AS (
+            INSERT INTO credit_dunning_communication
+                   (run_id, company_id, partner_id, policy_id, level_id, currency_id, state,
+                    date, listed_total, credit_total, fee_total, interest_total,
+                    compensation_total, create_uid, create_date, write_uid, write_date)
+            SELECT %(run)s, %(company)s, d.debtor_id, top.policy_id, top.level_id,
+                   company.currency_id, 'draft', %(today)s, d.listed_total, d.credits,
+                   t.fee, t.interest, t.compensation,
+                   %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+              FROM debtor d
+              JOIN res_company company ON company.id = %(company)s
+              JOIN LATERAL (
+                  SELECT p.policy_id, COALESCE(p.new_level_id, p.cur_level_id) AS level_id
+                    FROM priced p WHERE p.debtor_id = d.debtor_id AND p.kind = 'item'
+                   ORDER BY p.new_rank DESC NULLS LAST, p.cur_rank DESC LIMIT 1) top ON TRUE
+              JOIN LATERAL (
+                  SELECT SUM(p.fee) AS fee, SUM(p.interest) AS interest,
+                         SUM(p.compensation) AS compensation
+                    FROM priced p WHERE p.debtor_id = d.debtor_id) t ON TRUE
+            RETURNING id, partner_id
+        ),
+        lines AS (
+            INSERT INTO credit_dunning_line
+                   (communication_id, run_id, company_id, partner_id, move_line_id, move_id,
+                    kind, level_id, previous_level_id, new_level, date_maturity, days_late,
+                    amount_residual, amount_residual_currency, currency_id, fee, interest,
+                    compensation, create_uid, create_date, write_uid, write_date)
+            SELECT comm.id, %(run)s, %(company)s, p.debtor_id, p.item_id, p.move_id, p.kind,
+                   COALESCE(p.new_level_id, p.cur_level_id), p.cur_level_id,
+                   p.new_level_id IS NOT NULL, p.maturity, p.days_late, p.residual,
+                   p.residual_currency, p.currency_id, p.fee, p.interest, p.compensation,
+                   %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+              FROM priced p JOIN comm ON comm.partner_id = p.debtor_id
+            RETURNING id
+        )
+        SELECT comm.id, comm.partner_id, (SELECT COUNT(*) FROM lines) FROM comm
+        """,
+        items=items_query(ctx),
+        debtors=debtors_query(SQL("items")),
+        listed_filter=SQL(LISTED),  # items' own column names: unambiguous in that join
+        forced=forced,
+        periods=_values(
+            ctx.periods,
+            ("integer", "date", "date", "numeric"),
+            "NULL::integer, NULL::date, NULL::date, NULL::numeric",
+        ),
+        tiers=_values(
+            ctx.tiers,
+            ("integer", "numeric", "numeric"),
+            "NULL::integer, NULL::numeric, NULL::numeric",
+        ),
+        today=ctx.today,
+        company=ctx.company.id,
+        run=run_id,
+        uid=uid,
+    )
+
+
+def apply_levels(communication_ids, today):
+    """Gives the journal items (and their moves) the levels of the lines of
+    ``communication_ids``: the reminder is on its way."""
+    return SQL(
+        """
+        WITH new AS (
+            SELECT line.move_line_id, line.move_id, line.level_id, level.sequence
+              FROM credit_dunning_line line
+              JOIN credit_dunning_level level ON level.id = line.level_id
+             WHERE line.communication_id = ANY(%(comms)s) AND line.new_level
+        ),
+        items AS (
+            UPDATE account_move_line aml
+               SET credit_dunning_level_id = new.level_id, credit_dunning_date = %(today)s
+              FROM new WHERE aml.id = new.move_line_id
+            RETURNING aml.id
+        )
+        UPDATE account_move move
+           SET credit_dunning_level_id = top.level_id, credit_dunning_date = %(today)s
+          FROM (SELECT DISTINCT ON (move_id) move_id, level_id FROM new
+                 ORDER BY move_id, sequence DESC) top
+         WHERE move.id = top.move_id AND (SELECT COUNT(*) FROM items) >= 0
+        """,
+        comms=list(communication_ids),
+        today=today,
+    )

@@ -1,0 +1,382 @@
+import datetime
+import logging
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import dunning
+
+_logger = logging.getLogger(__name__)
+SEND_BATCH = 200
+
+
+class CreditDunningCommunication(models.Model):
+    _name = "credit.dunning.communication"
+    _description = "Dunning Communication"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    run_id = fields.Many2one("credit.dunning.run", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    policy_id = fields.Many2one("credit.dunning.policy", required=True)
+    level_id = fields.Many2one("credit.dunning.level", string="Level", required=True)
+    date = fields.Date(required=True)
+    currency_id = fields.Many2one("res.currency", required=True)
+    state = fields.Selection(
+        selection=[
+            ("draft", "Preview"),
+            ("to_send", "To Send"),
+            ("postponed", "Postponed"),
+            ("sent", "Sent"),
+            ("blocked", "Blocked"),
+            ("failed", "Failed"),
+        ],
+        default="draft",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    reason = fields.Text(help="Why the communication was postponed, blocked or failed.")
+    postponed_until = fields.Datetime()
+    line_ids = fields.One2many("credit.dunning.line", "communication_id", string="Lines")
+    # Channels actually used (the level's, less the customer's opt-outs)
+    channel_email = fields.Boolean(string="Email")
+    channel_letter = fields.Boolean(string="Letter")
+    channel_phone = fields.Boolean(string="Phone Call")
+    channel_sms = fields.Boolean(string="SMS")
+    recipient_id = fields.Many2one("res.partner", compute="_compute_recipient_id")
+    mail_id = fields.Many2one(
+        "mail.mail", string="Email Sent", readonly=True, index="btree_not_null"
+    )
+    mail_state = fields.Selection(related="mail_id.state", string="Email Status")
+    mail_failure = fields.Text(related="mail_id.failure_reason", string="Email Failure")
+    activity_id = fields.Many2one("mail.activity", string="Call Activity", readonly=True)
+    letter_printed = fields.Boolean(readonly=True)
+    # Totals (company currency)
+    listed_total = fields.Monetary(string="Items Due")
+    credit_total = fields.Monetary(string="Unapplied Credits")
+    fee_total = fields.Monetary(string="Fees")
+    interest_total = fields.Monetary(string="Interest")
+    compensation_total = fields.Monetary(string="Compensation")
+    amount_due = fields.Monetary(string="Total Due", compute="_compute_amount_due")
+
+    @api.depends(
+        "listed_total", "credit_total", "fee_total", "interest_total", "compensation_total"
+    )
+    def _compute_amount_due(self):
+        for comm in self:
+            comm.amount_due = (
+                comm.listed_total
+                - comm.credit_total
+                + comm.fee_total
+                + comm.interest_total
+                + comm.compensation_total
+            )
+
+    @api.depends("partner_id")
+    def _compute_recipient_id(self):
+        for comm in self:
+            invoice = comm.partner_id.child_ids.filtered(lambda c: c.type == "invoice" and c.email)[
+                :1
+            ]
+            comm.recipient_id = invoice or comm.partner_id
+
+    def _compute_display_name(self):
+        for comm in self:
+            comm.display_name = self.env._(
+                "%(level)s to %(partner)s (%(date)s)",
+                level=comm.level_id.name,
+                partner=comm.partner_id.display_name,
+                date=comm.date,
+            )
+
+    # ------------------------------------------------------------------
+    # Apply and send
+    # ------------------------------------------------------------------
+
+    def _apply(self):
+        """The levels of these (previewed) communications become the items'
+        levels; they are ready to send."""
+        comms = self.filtered(lambda c: c.state == "draft")
+        if not comms:
+            return
+        self.env["credit.dunning.run"]._flush_for_sql()
+        today = min(comms.mapped("date"))
+        self.env.cr.execute(dunning.apply_levels(comms.ids, today))
+        self.env["account.move.line"].invalidate_model(
+            ["credit_dunning_level_id", "credit_dunning_date"]
+        )
+        self.env["account.move"].invalidate_model(
+            ["credit_dunning_level_id", "credit_dunning_date"]
+        )
+        for comm in comms:
+            level = comm.level_id
+            comm.write(
+                {
+                    "state": "to_send",
+                    **{f"channel_{channel}": True for channel in level._channels()},
+                }
+            )
+        comms._final_level_actions()
+
+    def _final_level_actions(self):
+        for comm in self.filtered(lambda c: c.level_id.hold_partner):
+            partner = comm.partner_id.with_company(comm.company_id)
+            if not partner.credit_hold:
+                partner.sudo()._credit_set_hold(
+                    self.env._("Dunning level %s reached", comm.level_id.name)
+                )
+        self.filtered(lambda c: c.level_id.open_case)._open_collection_case()
+
+    def _open_collection_case(self):
+        """Hook for collection cases: open one for these communications."""
+
+    def _send(self):
+        """Sends what is due now, through the channels left after the contact
+        rules; postpones or blocks (with the reason) what they forbid."""
+        now = fields.Datetime.now()
+        for comm in self.filtered(
+            lambda c: (
+                c.state == "to_send"
+                or (c.state == "postponed" and (not c.postponed_until or c.postponed_until <= now))
+            )
+        ):
+            try:
+                with self.env.cr.savepoint():
+                    comm._send_one(now)
+            except Exception as error:
+                _logger.exception("Dunning communication %s failed", comm.id)
+                comm.write({"state": "failed", "reason": str(error)})
+
+    def _send_one(self, now):
+        verdict = self._guardrails(now)
+        if verdict:
+            self.write(verdict)
+            return
+        if self.channel_email:
+            self._send_email()
+        if self.channel_phone:
+            self._schedule_call()
+        if self.channel_sms:
+            self._send_sms()
+        self.write({"state": "sent", "reason": False, "postponed_until": False})
+
+    def _guardrails(self, now):
+        """Contact rules of the company (off by default): cease request and
+        opt-outs block a channel or the communication; quiet hours and the
+        contact cap postpone it. Returns the values to write, or None."""
+        company = self.company_id
+        partner = self.partner_id
+        if not company.credit_guardrails:
+            return None
+        if partner.credit_cease_communication:
+            return {
+                "state": "blocked",
+                "reason": self.env._("The customer asked us to cease communication."),
+            }
+        dropped = [
+            channel
+            for channel in ("email", "letter", "phone", "sms")
+            if self[f"channel_{channel}"] and partner[f"credit_optout_{channel}"]
+        ]
+        if dropped:
+            self.write({f"channel_{channel}": False for channel in dropped})
+            self.message_post(
+                body=self.env._(
+                    "Channels left out at the customer's request: %s", ", ".join(dropped)
+                )
+            )
+            if not (
+                self.channel_email or self.channel_letter or self.channel_phone or self.channel_sms
+            ):
+                return {
+                    "state": "blocked",
+                    "reason": self.env._("The customer opted out of every channel of this level."),
+                }
+        later = self._quiet_hours_end(now)
+        if later:
+            return {
+                "state": "postponed",
+                "postponed_until": later,
+                "reason": self.env._("Quiet hours at the customer's location."),
+            }
+        later = self._contact_cap_end(now)
+        if later:
+            return {
+                "state": "postponed",
+                "postponed_until": later,
+                "reason": self.env._(
+                    "Contact cap reached: %(count)s contacts in %(days)s days.",
+                    count=company.credit_contact_cap,
+                    days=company.credit_contact_window,
+                ),
+            }
+        return None
+
+    def _quiet_hours_end(self, now):
+        """The next allowed moment (UTC, naive) when ``now`` falls in the
+        customer's quiet hours, else None. Letters are not contacts in time."""
+        if not (self.channel_email or self.channel_phone or self.channel_sms):
+            return None
+        company = self.company_id
+        tz = pytz.timezone(self.partner_id.tz or company.partner_id.tz or "UTC")
+        local = pytz.utc.localize(now).astimezone(tz)
+        hour = local.hour + local.minute / 60.0
+        start, end = company.credit_quiet_start, company.credit_quiet_end
+        if start <= hour < end:
+            return None
+        day = local.date() if hour < start else local.date() + datetime.timedelta(days=1)
+        opening = tz.localize(
+            datetime.datetime.combine(day, datetime.time(int(start), round(start % 1 * 60)))
+        )
+        return opening.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _contact_cap_end(self, now):
+        """When the rolling window frees a contact, if the cap is reached."""
+        company = self.company_id
+        cap, window = company.credit_contact_cap, company.credit_contact_window
+        if cap <= 0 or window <= 0:
+            return None
+        since = now - datetime.timedelta(days=window)
+        contacts = self.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("state", "=", "sent"),
+                ("write_date", ">", since),
+                ("id", "!=", self.id),
+            ],
+            order="write_date asc",
+        )
+        if len(contacts) < cap:
+            return None
+        return contacts[len(contacts) - cap].write_date + datetime.timedelta(days=window)
+
+    def _send_email(self):
+        template = self.level_id.mail_template_id or self.env.ref(
+            "credit_management.mail_template_dunning"
+        )
+        if not self.recipient_id.email:
+            raise UserError(self.env._("%s has no email address.", self.recipient_id.display_name))
+        mail_id = template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        self.mail_id = mail_id
+
+    def _schedule_call(self):
+        level = self.level_id
+        user = level.phone_user_id or self.partner_id.user_id or self.run_id.user_id
+        self.activity_id = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.partner_id.id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                "user_id": user.id,
+                "summary": self.env._("Dunning call: %s", level.name),
+                "note": self.env._(
+                    "%(amount)s %(currency)s due; see the reminder of %(date)s.",
+                    amount=self.amount_due,
+                    currency=self.currency_id.name,
+                    date=self.date,
+                ),
+                "date_deadline": self.date,
+            }
+        )
+
+    def _send_sms(self):
+        """SMS through Odoo's sms module when it is installed."""
+        if "sms.sms" not in self.env:
+            return
+        number = self.partner_id.phone
+        if not number:
+            raise UserError(self.env._("%s has no phone number.", self.partner_id.display_name))
+        self.env["sms.sms"].sudo().create(
+            {
+                "number": number,
+                "partner_id": self.partner_id.id,
+                "body": self.env._(
+                    "%(company)s: %(amount)s %(currency)s is overdue. Please pay or call us.",
+                    company=self.company_id.name,
+                    amount=self.amount_due,
+                    currency=self.currency_id.name,
+                ),
+            }
+        )
+
+    @api.model
+    def _cron_send(self, commit=None):
+        """Sends pending and postponed-then-due communications in batches."""
+        commit = commit or (lambda *args, **kwargs: None)
+        now = fields.Datetime.now()
+        domain = [
+            "|",
+            ("state", "=", "to_send"),
+            "&",
+            ("state", "=", "postponed"),
+            ("postponed_until", "<=", now),
+        ]
+        while True:
+            batch = self.search(domain, limit=SEND_BATCH, order="id")
+            if not batch:
+                break
+            batch._send()
+            commit(len(batch))
+            if batch.filtered(lambda c: c.state in ("to_send",)):
+                break  # nothing moved: do not loop forever
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_send_now(self):
+        """Sends selected communications now (contact rules still apply)."""
+        self.filtered(lambda c: c.state == "draft")._apply()
+        self.filtered(lambda c: c.state in ("to_send", "postponed", "failed")).write(
+            {"state": "to_send", "postponed_until": False}
+        )
+        self._send()
+        return True
+
+    def action_print_letter(self):
+        self.write({"letter_printed": True})
+        return self.env.ref("credit_management.action_report_dunning_letter").report_action(self)
+
+
+class CreditDunningLine(models.Model):
+    _name = "credit.dunning.line"
+    _description = "Dunning Line"
+    _order = "communication_id, kind desc, date_maturity, id"
+    _check_company_auto = True
+
+    communication_id = fields.Many2one(
+        "credit.dunning.communication", required=True, ondelete="cascade", index=True
+    )
+    run_id = fields.Many2one("credit.dunning.run", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    move_line_id = fields.Many2one(
+        "account.move.line", string="Journal Item", required=True, index=True
+    )
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True)
+    kind = fields.Selection(
+        selection=[("item", "Due item"), ("credit", "Unapplied credit")], required=True
+    )
+    level_id = fields.Many2one("credit.dunning.level", string="Level")
+    previous_level_id = fields.Many2one("credit.dunning.level", string="Previous Level")
+    new_level = fields.Boolean(help="This reminder raised the item to its level.")
+    date_maturity = fields.Date(string="Due Date")
+    days_late = fields.Integer()
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one("res.currency", string="Item Currency")
+    amount_residual = fields.Monetary(string="Amount Due", currency_field="company_currency_id")
+    amount_residual_currency = fields.Monetary(string="Amount in Currency")
+    fee = fields.Monetary(currency_field="company_currency_id")
+    interest = fields.Monetary(currency_field="company_currency_id")
+    compensation = fields.Monetary(currency_field="company_currency_id")
+    state = fields.Selection(related="communication_id.state")
+
+    _item_level_uniq = models.UniqueIndex(
+        "(move_line_id, level_id) WHERE new_level",
+        "An item reaches each level once.",
+    )

@@ -1,0 +1,398 @@
+import logging
+
+import psycopg2.errors
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..engine import dunning, exposure
+
+_logger = logging.getLogger(__name__)
+
+BATCH_DEBTORS = 500
+EXCLUSION_LABELS = {
+    "partner": "Customer excluded from dunning",
+    "no_followup": "Excluded from follow-up",
+    "blocked": "Payment blocked",
+}
+
+
+class CreditDunningRun(models.Model):
+    _name = "credit.dunning.run"
+    _description = "Dunning Run"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, readonly=True)
+    origin = fields.Selection(
+        selection=[("cron", "Scheduled"), ("manual", "Manual"), ("partner", "Reminder now")],
+        default="manual",
+        required=True,
+        readonly=True,
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Preview"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    communication_ids = fields.One2many(
+        "credit.dunning.communication", "run_id", string="Communications"
+    )
+    line_ids = fields.One2many("credit.dunning.line", "run_id", string="Lines")
+    communication_count = fields.Integer(compute="_compute_counts")
+    line_count = fields.Integer(compute="_compute_counts")
+    letter_count = fields.Integer(compute="_compute_counts")
+    stats = fields.Json(readonly=True, copy=False)
+    stats_html = fields.Html(string="Summary", compute="_compute_stats_html", sanitize=False)
+    log = fields.Text(readonly=True, copy=False)
+
+    @api.depends("date", "company_id", "origin")
+    def _compute_name(self):
+        origins = dict(self._fields["origin"]._description_selection(self.env))
+        for run in self:
+            run.name = self.env._(
+                "Dunning %(date)s (%(origin)s)", date=run.date, origin=origins.get(run.origin)
+            )
+
+    def _compute_counts(self):
+        Communication = self.env["credit.dunning.communication"]
+        comms = dict(
+            Communication._read_group([("run_id", "in", self.ids)], ["run_id"], ["__count"])
+        )
+        letters = dict(
+            Communication._read_group(
+                [("run_id", "in", self.ids), ("channel_letter", "=", True)],
+                ["run_id"],
+                ["__count"],
+            )
+        )
+        lines = dict(
+            self.env["credit.dunning.line"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id"], ["__count"]
+            )
+        )
+        for run in self:
+            run.communication_count = comms.get(run, 0)
+            run.letter_count = letters.get(run, 0)
+            run.line_count = lines.get(run, 0)
+
+    @api.depends("stats")
+    def _compute_stats_html(self):
+        levels = self.env["credit.dunning.level"]
+        for run in self:
+            stats = run.stats or {}
+            rows = []
+            for key, label in (
+                ("to_remind", self.env._("Customers to remind")),
+                ("covered", self.env._("Customers not reminded: credits cover the balance")),
+                ("claimed", self.env._("Customers left to a concurrent run")),
+                ("blocked", self.env._("Communications blocked by contact rules")),
+                ("postponed", self.env._("Communications postponed by contact rules")),
+            ):
+                if stats.get(key):
+                    rows.append((label, stats[key]))
+            for level_id, count in sorted((stats.get("levels") or {}).items()):
+                rows.append(
+                    (
+                        self.env._("Items reaching %s", levels.browse(int(level_id)).display_name),
+                        count,
+                    )
+                )
+            for reason, count in sorted((stats.get("excluded") or {}).items()):
+                rows.append(
+                    (self.env._("Late items excluded: %s", run._exclusion_label(reason)), count)
+                )
+            for channel, count in sorted((stats.get("channels") or {}).items()):
+                rows.append((self.env._("Sent by %s", channel), count))
+            run.stats_html = (
+                "<table class='table table-sm'>"
+                + "".join(
+                    f"<tr><td>{label}</td><td class='text-end'>{count}</td></tr>"
+                    for label, count in rows
+                )
+                + "</table>"
+                if rows
+                else False
+            )
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _dunning_exclusions(self, company):
+        """[(reason code, SQL selecting account_move_line ids)] of items that
+        must not be dunned. Extend it (disputes, promises, factored
+        invoices) and add the label in :meth:`_exclusion_label`."""
+        return [
+            (
+                "blocked",
+                SQL(
+                    """SELECT aml.id FROM account_move_line aml
+                         JOIN account_move move ON move.id = aml.move_id
+                        WHERE move.payment_state = 'blocked' AND move.company_id = %s""",
+                    company.id,
+                ),
+            )
+        ]
+
+    @api.model
+    def _exclusion_label(self, code):
+        label = EXCLUSION_LABELS.get(code)
+        return self.env._(label) if label else code  # pylint: disable=translation-required
+
+    # ------------------------------------------------------------------
+    # Computation
+    # ------------------------------------------------------------------
+
+    def _context(self, debtor_ids=(), force_debtor_ids=()):
+        self.ensure_one()
+        company = self.company_id
+        scope = exposure.scope(company, today=self.date)
+        rules = (
+            self.env["credit.dunning.policy"]
+            .search([("company_id", "=", company.id), ("interest_rule_id", "!=", False)])
+            .interest_rule_id
+        )
+        start = fields.Date.subtract(self.date, years=10)
+        return dunning.Context(
+            company=company,
+            today=self.date,
+            receivable_account_ids=scope.receivable_account_ids,
+            debtor_ids=tuple(debtor_ids),
+            exclusions=self._dunning_exclusions(company),
+            periods=[
+                (rule.id, first, last, rate)
+                for rule in rules
+                for first, last, rate in rule._periods(start, self.date)
+            ],
+            tiers=[
+                (rule.id, tier.threshold, tier.amount)
+                for rule in rules
+                for tier in rule.compensation_tier_ids
+            ],
+            force_debtor_ids=tuple(force_debtor_ids),
+        )
+
+    def _flush_for_sql(self):
+        for model in (
+            "account.move.line",
+            "account.move",
+            "res.partner",
+            "res.company",
+            "credit.risk.class",
+            "credit.dunning.policy",
+            "credit.dunning.level",
+            "credit.dunning.line",
+            "credit.dunning.communication",
+            "credit.late.interest.rule",
+        ):
+            self.env[model].flush_model()
+
+    def _summary(self):
+        """Counts of the selection: debtors to remind or covered, excluded
+        items per reason, items per new level."""
+        self._flush_for_sql()
+        stats = {"excluded": {}, "levels": {}}
+        for kind, key, count in self.env.execute_query(dunning.summary_query(self._context())):
+            if kind == "debtor":
+                stats[key] = count
+            elif kind == "excluded":
+                stats["excluded"][key] = count
+            else:
+                stats["levels"][key] = count
+        return stats
+
+    def _selected_debtors(self):
+        self._flush_for_sql()
+        query = dunning.selected_debtors_query(self._context())
+        return [debtor for (debtor,) in self.env.execute_query(query)]
+
+    def _claim(self, debtor_ids):
+        """Claims debtors for today: a debtor is dunned by one run a day. A
+        debtor claimed today by another run is left to it (per-debtor
+        locking, no table lock). Returns the debtors claimed."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO credit_dunning_claim (company_id, partner_id, date, run_id)
+                SELECT %(company)s, unnest(%(debtors)s::integer[]), %(date)s, %(run)s
+                ON CONFLICT (company_id, partner_id) DO UPDATE
+                   SET date = EXCLUDED.date, run_id = EXCLUDED.run_id
+                 WHERE credit_dunning_claim.date < EXCLUDED.date
+                    OR credit_dunning_claim.run_id = EXCLUDED.run_id
+                    OR credit_dunning_claim.run_id IS NULL
+                RETURNING partner_id
+                """,
+                company=self.company_id.id,
+                debtors=sorted(debtor_ids),
+                date=self.date,
+                run=self.id,
+            )
+        )
+        return [debtor for (debtor,) in rows]
+
+    def _process_batch(self, debtor_ids, force=False):
+        """Claims the debtors, creates their communications and lines.
+        Returns the new communications."""
+        # A reminder asked for now is not the day's run: it needs no claim.
+        claimed = list(debtor_ids) if force else self._claim(debtor_ids)
+        if len(claimed) < len(debtor_ids):
+            stats = dict(self.stats or {})
+            stats["claimed"] = stats.get("claimed", 0) + len(debtor_ids) - len(claimed)
+            self.stats = stats
+        if not claimed:
+            return self.env["credit.dunning.communication"]
+        self._flush_for_sql()
+        ctx = self._context(claimed, force_debtor_ids=claimed if force else ())
+        rows = self.env.execute_query(dunning.insert_batch(ctx, self.id, self.env.uid))
+        self.env.invalidate_all()
+        return self.env["credit.dunning.communication"].browse(sorted(row[0] for row in rows))
+
+    def _run_batches(self, debtor_ids, commit, confirm):
+        """Processes ``debtor_ids`` in batches, calling ``commit`` after each
+        (the cron commits; a crash loses only the batch in progress, whose
+        claims roll back with it, so the next run takes it up)."""
+        for start in range(0, len(debtor_ids), BATCH_DEBTORS):
+            batch = debtor_ids[start : start + BATCH_DEBTORS]
+            for attempt in range(3):
+                try:
+                    with self.env.cr.savepoint():
+                        comms = self._process_batch(batch)
+                        if confirm:
+                            comms._apply()
+                    break
+                except psycopg2.errors.SerializationFailure:
+                    # A concurrent run claimed some of these debtors in the
+                    # meantime: start the batch again on a fresh snapshot.
+                    if attempt == 2:
+                        raise
+                    self.env.cr.rollback()
+                    self.env.invalidate_all()
+            commit(len(batch))
+
+    def _execute(self, commit=None, confirm=True):
+        """The whole run: selection summary, batches, and (``confirm``) the
+        levels applied. ``commit(done)`` is called after each batch."""
+        self.ensure_one()
+        commit = commit or (lambda done: None)
+        self.write({"state": "running" if confirm else "draft", "stats": self._summary()})
+        debtors = self._selected_debtors()
+        self._run_batches(debtors, commit, confirm)
+        if confirm:
+            self.state = "done"
+        return debtors
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_preview(self):
+        """Computes the communications of a manual run without applying or
+        sending anything: review, then confirm or cancel."""
+        for run in self:
+            if run.state != "draft" or run.communication_ids:
+                raise UserError(self.env._("Only an empty preview can be computed."))
+            run._execute(confirm=False)
+        return True
+
+    def action_confirm(self):
+        """Applies the levels of a previewed run and sends its reminders."""
+        for run in self:
+            if run.state != "draft":
+                raise UserError(self.env._("Only a preview can be confirmed."))
+            comms = run.communication_ids.filtered(lambda c: c.state == "draft")
+            comms._apply()
+            run.state = "done"
+            comms._send()
+        return True
+
+    def action_cancel(self):
+        """Drops a preview: its communications go and its debtors are free
+        for another run today."""
+        for run in self:
+            if run.state != "draft":
+                raise UserError(self.env._("Only a preview can be cancelled."))
+            run.communication_ids.unlink()
+            self.env.cr.execute(SQL("DELETE FROM credit_dunning_claim WHERE run_id = %s", run.id))
+            run.state = "cancelled"
+        return True
+
+    def action_open_communications(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Communications"),
+            "res_model": "credit.dunning.communication",
+            "view_mode": "list,form",
+            "domain": [("run_id", "=", self.id)],
+            "context": {"create": False},
+        }
+
+    def action_open_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dunning Lines"),
+            "res_model": "credit.dunning.line",
+            "view_mode": "list",
+            "domain": [("run_id", "=", self.id)],
+            "context": {"create": False},
+        }
+
+    def action_print_letters(self):
+        self.ensure_one()
+        letters = self.communication_ids.filtered(lambda c: c.channel_letter)
+        if not letters:
+            raise UserError(self.env._("This run has no letters to print."))
+        letters.write({"letter_printed": True})
+        return self.env.ref("credit_management.action_report_dunning_letter").report_action(letters)
+
+    # ------------------------------------------------------------------
+    # Scheduled run
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_dunning(self):
+        """The nightly run: each company with a dunning policy gets today's
+        run (resumed when a previous attempt stopped halfway), then the
+        pending reminders are sent."""
+        cron = self.env["ir.cron"]
+        companies = self.env["credit.dunning.policy"].search([]).company_id
+        for company in companies:
+            run = self.with_company(company)._todays_run(company)
+            try:
+                run._execute(commit=cron._commit_progress)
+            except Exception:
+                self.env.cr.rollback()
+                _logger.exception("Dunning run of %s failed", company.name)
+                run = self.browse(run.id)
+                run.log = (run.log or "") + self.env._(
+                    "Run stopped on an error; see the server log.\n"
+                )
+                cron._commit_progress()
+                continue
+            cron._commit_progress()
+        self.env["credit.dunning.communication"]._cron_send(commit=cron._commit_progress)
+
+    @api.model
+    def _todays_run(self, company):
+        today = fields.Date.context_today(self.with_company(company))
+        run = self.search(
+            [("company_id", "=", company.id), ("date", "=", today), ("origin", "=", "cron")],
+            limit=1,
+        )
+        return run or self.create({"company_id": company.id, "date": today, "origin": "cron"})
