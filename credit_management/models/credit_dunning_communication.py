@@ -135,10 +135,10 @@ class CreditDunningCommunication(models.Model):
     def _open_collection_case(self):
         """Hook for collection cases: open one for these communications."""
 
-    def _send(self):
+    def _send(self, now=None):
         """Sends what is due now, through the channels left after the contact
         rules; postpones or blocks (with the reason) what they forbid."""
-        now = fields.Datetime.now()
+        now = now or fields.Datetime.now()
         for comm in self.filtered(
             lambda c: (
                 c.state == "to_send"

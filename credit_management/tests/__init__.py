@@ -8,3 +8,4 @@ from . import test_review
 from . import test_score
 from . import test_security
 from . import test_tour
+from . import test_dunning
