@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
@@ -48,3 +50,45 @@ class TestCreditManagementTour(HttpCase):
         self.assertEqual(partner.with_company(company).credit_limit, 500)
         self.assertEqual(moves[1].state, "draft")
         self.assertFalse(moves[1].credit_override_ids)
+
+    def test_dunning_tour(self):
+        """Configure a policy, run dunning, and open the communication."""
+        admin = self.env.ref("base.user_admin")
+        company = admin.company_id
+        partner = self.env["res.partner"].create(
+            {"name": "Dunning Tour Customer", "is_company": True, "email": "tour@example.com"}
+        )
+        invoice = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today() - timedelta(days=20),
+                    "invoice_date_due": fields.Date.today() - timedelta(days=10),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "price_unit": 250, "tax_ids": []})
+                    ],
+                }
+            )
+        )
+        with check.skipped():
+            invoice._post(soft=False)
+        # The company's policy has no level yet: the tour configures it. Only this
+        # customer may be reminded.
+        policy = self.env["credit.dunning.policy"].create({"name": "New policy"})
+        company.credit_dunning_policy_id = policy
+        self.env["res.partner"].search([("id", "!=", partner.id)]).with_company(
+            company
+        ).credit_dunning_excluded = True
+        self.start_tour(
+            f"/odoo/action-credit_management.credit_dunning_policy_action/{policy.id}",
+            "credit_dunning_tour",
+            login="admin",
+        )
+        self.assertEqual(policy.name, "Tour Policy")
+        self.assertEqual(policy.level_ids.name, "Tour reminder")
+        comm = self.env["credit.dunning.communication"].search([("partner_id", "=", partner.id)])
+        self.assertEqual((comm.level_id, comm.state), (policy.level_ids, "sent"))
+        self.assertEqual(invoice.credit_dunning_level_id, policy.level_ids)
