@@ -139,10 +139,13 @@ def copy_rows(env, table, alias, from_clause, overrides):
     )
 
 
-def multiply_invoice(env, template, partner_ids, per_partner, prefix, *, spread_days=180):
+def multiply_invoice(
+    env, template, partner_ids, per_partner, prefix, *, spread_days=180, overdue_only=False
+):
     """Copies ``template`` ``per_partner`` times for each partner in
     ``partner_ids``; maturities spread over ``spread_days`` around today, so
-    about half the items are overdue. Returns the number of moves made."""
+    about half the items are overdue (``overdue_only``: all of them, 1 to
+    ``spread_days`` days late). Returns the number of moves made."""
     env.cr.execute(
         SQL(
             """
@@ -154,7 +157,7 @@ def multiply_invoice(env, template, partner_ids, per_partner, prefix, *, spread_
              CROSS JOIN generate_series(1, %(per)s) AS g(n)
             """,
             spread=spread_days,
-            half=spread_days // 2,
+            half=spread_days if overdue_only else spread_days // 2,
             partners=list(partner_ids),
             per=per_partner,
         )

@@ -29,11 +29,15 @@ class Context:
     periods: list = field(default_factory=list)  # [(rule id, first, last, rate %)]
     tiers: list = field(default_factory=list)  # [(rule id, threshold, amount)]
     force_debtor_ids: tuple = ()  # communicate even without a new level (manual reminder)
+    partner_ids: tuple = ()  # the debtors and their contacts
 
     def debtor_filter(self, column):
+        """``column`` (a res_partner id) is one of the debtors or their
+        contacts (``partner_ids``, listed so that PostgreSQL estimates a batch
+        right and reads it through the partner index of the journal items)."""
         if not self.debtor_ids:
             return SQL("TRUE")
-        return SQL("%s = ANY(%s)", column, list(self.debtor_ids))
+        return SQL("%s = ANY(%s)", column, list(self.partner_ids))
 
 
 def _values(rows, types, empty):
@@ -77,10 +81,10 @@ def items_query(ctx):
                    COALESCE(aml.date_maturity, aml.date) AS maturity,
                    aml.amount_residual AS residual,
                    aml.amount_residual_currency AS residual_currency, aml.currency_id,
-                   aml.credit_dunning_level_id AS level_id,
-                   aml.credit_dunning_date AS last_date, aml.no_followup
+                   state.level_id, state.date AS last_date, aml.no_followup
               FROM account_move_line aml
               JOIN res_partner partner ON partner.id = aml.partner_id
+              LEFT JOIN credit_dunning_item state ON state.move_line_id = aml.id
              WHERE aml.company_id = %(company)s
                AND aml.account_id = ANY(%(accounts)s)
                AND aml.reconciled IS NOT TRUE
@@ -111,29 +115,28 @@ def items_query(ctx):
               JOIN credit_dunning_policy pol ON pol.id = d.policy_id AND pol.active
                                             AND pol.company_id = %(company)s
               LEFT JOIN levels cur ON cur.id = i.level_id AND cur.policy_id = d.policy_id
-        ),
-        reached AS (
-            SELECT i.item_id, MAX(l.rank) AS new_rank
-              FROM items i
-              JOIN levels l ON l.policy_id = i.policy_id
-                           AND l.rank > i.cur_rank
-                           AND (i.skip_levels OR l.rank = i.cur_rank + 1)
-                           AND l.days <= i.days_late
-                           AND (i.last_date IS NULL OR %(today)s - i.last_date >= l.min_days)
-             WHERE i.residual > 0 AND i.excluded IS NULL
-             GROUP BY i.item_id
         )
+        -- The level an item reaches: the next one (or, skipping, the highest)
+        -- whose days it is late enough for, once the previous reminder is old
+        -- enough. A lateral lookup in the few levels, per item: no join back.
         SELECT i.item_id, i.move_id, i.debtor_id, i.policy_id, i.maturity, i.days_late,
                i.residual, i.residual_currency, i.currency_id, i.cur_level_id, i.cur_rank,
-               l.id AS new_level_id, r.new_rank, i.excluded
+               nxt.id AS new_level_id, nxt.rank AS new_rank, i.excluded
           FROM items i
-          LEFT JOIN reached r ON r.item_id = i.item_id
-          LEFT JOIN levels l ON l.policy_id = i.policy_id AND l.rank = r.new_rank
+          LEFT JOIN LATERAL (
+              SELECT l.id, l.rank FROM levels l
+               WHERE l.policy_id = i.policy_id
+                 AND l.rank > i.cur_rank
+                 AND (i.skip_levels OR l.rank = i.cur_rank + 1)
+                 AND l.days <= i.days_late
+                 AND (i.last_date IS NULL OR %(today)s - i.last_date >= l.min_days)
+               ORDER BY l.rank DESC LIMIT 1
+          ) nxt ON i.residual > 0 AND i.excluded IS NULL
         """,
         company=ctx.company.id,
         cid=cid,
         accounts=list(ctx.receivable_account_ids),
-        debtors=ctx.debtor_filter(SQL("partner.commercial_partner_id")),
+        debtors=ctx.debtor_filter(SQL("aml.partner_id")),
         today=ctx.today,
         reasons=reasons,
     )
@@ -198,19 +201,33 @@ def selected_debtors_query(ctx):
     )
 
 
-def insert_batch(ctx, run_id, uid):
-    """Creates, for the context's debtors, one communication per debtor that
-    needs one and its lines: each listed item (with the fee, interest and
-    compensation of its new level) and each unapplied credit. Returns
-    ``(communication id, debtor id)`` rows; nothing is sent or applied."""
+BATCH_TABLE = "credit_dunning_batch"
+
+
+def batch_table(ctx):
+    """A temporary table of the batch's lines to be: each item to list (with
+    the fee, interest and compensation of its new level) and each unapplied
+    credit of the debtors that get a communication. Analysed before use, it
+    gives PostgreSQL true row counts for the inserts that follow (CTE
+    estimates led it to nested loops over thousands of rows)."""
     forced = list(ctx.force_debtor_ids)
     return SQL(
         """
+        CREATE TEMP TABLE %(table)s AS
         WITH items AS MATERIALIZED (%(items)s),
-        debtor AS (
-            SELECT d.* FROM (%(debtors)s) d
-             WHERE (d.new_items > 0 OR d.debtor_id = ANY(%(forced)s)) AND d.balance > 0
-               AND d.listed_total > 0
+        -- Per debtor totals as window aggregates: one sort of the batch's
+        -- items instead of a join back to a per-debtor table.
+        flagged AS MATERIALIZED (
+            SELECT i.*,
+                   COUNT(*) FILTER (WHERE new_rank IS NOT NULL) OVER debtor AS new_items,
+                   COALESCE(SUM(residual) FILTER (WHERE residual > 0 AND %(listed_filter)s)
+                            OVER debtor, 0) AS listed_total,
+                   COALESCE(-SUM(residual) FILTER (WHERE residual < 0) OVER debtor, 0)
+                       AS credits,
+                   COALESCE(SUM(residual) FILTER (WHERE %(listed_filter)s) OVER debtor, 0)
+                       AS balance
+              FROM items i
+            WINDOW debtor AS (PARTITION BY debtor_id)
         ),
         listed AS (
             SELECT i.*, lvl.fee_type, lvl.fee_amount, lvl.charge_interest,
@@ -220,11 +237,11 @@ def insert_batch(ctx, run_id, uid):
                        OVER (PARTITION BY i.move_id) AS move_debt,
                    MIN(i.item_id) FILTER (WHERE i.new_level_id IS NOT NULL AND i.days_late > 0)
                        OVER (PARTITION BY i.move_id) AS first_new_of_move
-              FROM items i
-              JOIN debtor d ON d.debtor_id = i.debtor_id
+              FROM flagged i
               JOIN credit_dunning_policy pol ON pol.id = i.policy_id
               LEFT JOIN credit_dunning_level lvl ON lvl.id = i.new_level_id
-             WHERE %(listed_filter)s
+             WHERE (i.new_items > 0 OR i.debtor_id = ANY(%(forced)s))
+               AND i.balance > 0 AND i.listed_total > 0 AND %(listed_filter)s
         ),
         charged AS (
             SELECT line.move_line_id AS item_id, SUM(line.interest) AS interest
@@ -239,6 +256,13 @@ def insert_batch(ctx, run_id, uid):
         ),
         periods AS (SELECT * FROM (%(periods)s) p(rule_id, first, last, rate)),
         tiers AS (SELECT * FROM (%(tiers)s) t(rule_id, threshold, amount)),
+        rule_ratio AS MATERIALIZED (
+            SELECT rule.id AS rule_id,
+                   credit_management_ratio(rule.compensation_currency_id, %(company)s, %(today)s)
+                       AS ratio
+              FROM credit_late_interest_rule rule
+             WHERE rule.id IN (SELECT DISTINCT rule_id FROM tiers)
+        ),
         accrued AS (
             SELECT l.item_id,
                    SUM(l.residual * p.rate / 100
@@ -262,60 +286,20 @@ def insert_batch(ctx, run_id, uid):
                    CASE WHEN l.charge_compensation AND l.item_id = l.first_new_of_move
                              AND comp.move_id IS NULL
                         THEN COALESCE((
-                            SELECT ROUND(t.amount * ratio.value, 2)
-                              FROM credit_late_interest_rule rule
-                              CROSS JOIN LATERAL (SELECT credit_management_ratio(
-                                  rule.compensation_currency_id, %(company)s, %(today)s)
-                                  AS value) ratio
-                              JOIN tiers t ON t.rule_id = rule.id
-                             WHERE rule.id = l.interest_rule_id
-                               AND t.threshold <= l.move_debt / ratio.value
+                            SELECT ROUND(t.amount * rr.ratio, 2)
+                              FROM rule_ratio rr JOIN tiers t ON t.rule_id = rr.rule_id
+                             WHERE rr.rule_id = l.interest_rule_id
+                               AND t.threshold <= l.move_debt / rr.ratio
                              ORDER BY t.threshold DESC LIMIT 1), 0)
                         ELSE 0 END AS compensation
               FROM listed l
               LEFT JOIN accrued a ON a.item_id = l.item_id
               LEFT JOIN charged c ON c.item_id = l.item_id
               LEFT JOIN compensated comp ON comp.move_id = l.move_id
-        ),
-        comm AS (
-            INSERT INTO credit_dunning_communication
-                   (run_id, company_id, partner_id, policy_id, level_id, currency_id, state,
-                    date, listed_total, credit_total, fee_total, interest_total,
-                    compensation_total, create_uid, create_date, write_uid, write_date)
-            SELECT %(run)s, %(company)s, d.debtor_id, top.policy_id, top.level_id,
-                   company.currency_id, 'draft', %(today)s, d.listed_total, d.credits,
-                   t.fee, t.interest, t.compensation,
-                   %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-              FROM debtor d
-              JOIN res_company company ON company.id = %(company)s
-              JOIN LATERAL (
-                  SELECT p.policy_id, COALESCE(p.new_level_id, p.cur_level_id) AS level_id
-                    FROM priced p WHERE p.debtor_id = d.debtor_id AND p.kind = 'item'
-                   ORDER BY p.new_rank DESC NULLS LAST, p.cur_rank DESC LIMIT 1) top ON TRUE
-              JOIN LATERAL (
-                  SELECT SUM(p.fee) AS fee, SUM(p.interest) AS interest,
-                         SUM(p.compensation) AS compensation
-                    FROM priced p WHERE p.debtor_id = d.debtor_id) t ON TRUE
-            RETURNING id, partner_id
-        ),
-        lines AS (
-            INSERT INTO credit_dunning_line
-                   (communication_id, run_id, company_id, partner_id, move_line_id, move_id,
-                    kind, level_id, previous_level_id, new_level, date_maturity, days_late,
-                    amount_residual, amount_residual_currency, currency_id, fee, interest,
-                    compensation, create_uid, create_date, write_uid, write_date)
-            SELECT comm.id, %(run)s, %(company)s, p.debtor_id, p.item_id, p.move_id, p.kind,
-                   COALESCE(p.new_level_id, p.cur_level_id), p.cur_level_id,
-                   p.new_level_id IS NOT NULL, p.maturity, p.days_late, p.residual,
-                   p.residual_currency, p.currency_id, p.fee, p.interest, p.compensation,
-                   %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-              FROM priced p JOIN comm ON comm.partner_id = p.debtor_id
-            RETURNING id
         )
-        SELECT comm.id, comm.partner_id, (SELECT COUNT(*) FROM lines) FROM comm
+        SELECT * FROM priced
         """,
         items=items_query(ctx),
-        debtors=debtors_query(SQL("items")),
         listed_filter=SQL(LISTED),  # items' own column names: unambiguous in that join
         forced=forced,
         periods=_values(
@@ -330,34 +314,101 @@ def insert_batch(ctx, run_id, uid):
         ),
         today=ctx.today,
         company=ctx.company.id,
+        table=SQL.identifier(BATCH_TABLE),
+    )
+
+
+def insert_communications(ctx, run_id, uid):
+    """One communication per debtor of the batch table; returns (id,
+    debtor id) rows."""
+    return SQL(
+        """
+        INSERT INTO credit_dunning_communication
+               (run_id, company_id, partner_id, policy_id, level_id, currency_id, state,
+                date, listed_total, credit_total, fee_total, interest_total,
+                compensation_total, create_uid, create_date, write_uid, write_date)
+        SELECT %(run)s, %(company)s, d.debtor_id, d.policy_id, d.level_id,
+               company.currency_id, 'draft', %(today)s, d.listed_total, d.credits,
+               d.fee, d.interest, d.compensation,
+               %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+          FROM (SELECT debtor_id, MAX(listed_total) AS listed_total, MAX(credits) AS credits,
+                       SUM(fee) AS fee, SUM(interest) AS interest,
+                       SUM(compensation) AS compensation,
+                       (array_agg(policy_id ORDER BY new_rank DESC NULLS LAST, cur_rank DESC)
+                           FILTER (WHERE kind = 'item'))[1] AS policy_id,
+                       (array_agg(COALESCE(new_level_id, cur_level_id)
+                                  ORDER BY new_rank DESC NULLS LAST, cur_rank DESC)
+                           FILTER (WHERE kind = 'item'))[1] AS level_id
+                  FROM %(table)s GROUP BY debtor_id) d
+          JOIN res_company company ON company.id = %(company)s
+         WHERE d.level_id IS NOT NULL
+        RETURNING id, partner_id
+        """,
         run=run_id,
+        company=ctx.company.id,
+        today=ctx.today,
         uid=uid,
+        table=SQL.identifier(BATCH_TABLE),
+    )
+
+
+def insert_lines(ctx, run_id, uid, communication_ids):
+    """The lines of the new communications, from the batch table."""
+    return SQL(
+        """
+        INSERT INTO credit_dunning_line
+               (communication_id, run_id, company_id, partner_id, move_line_id, move_id,
+                kind, level_id, previous_level_id, new_level, date_maturity, days_late,
+                amount_residual, amount_residual_currency, currency_id, fee, interest,
+                compensation, create_uid, create_date, write_uid, write_date)
+        SELECT comm.id, %(run)s, %(company)s, p.debtor_id, p.item_id, p.move_id, p.kind,
+               COALESCE(p.new_level_id, p.cur_level_id), p.cur_level_id,
+               p.new_level_id IS NOT NULL, p.maturity, p.days_late, p.residual,
+               p.residual_currency, p.currency_id, p.fee, p.interest, p.compensation,
+               %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+          FROM %(table)s p
+          JOIN credit_dunning_communication comm ON comm.partner_id = p.debtor_id
+         WHERE comm.id = ANY(%(comms)s)
+        """,
+        run=run_id,
+        company=ctx.company.id,
+        uid=uid,
+        comms=list(communication_ids),
+        table=SQL.identifier(BATCH_TABLE),
     )
 
 
 def apply_levels(communication_ids, today):
-    """Gives the journal items (and their moves) the levels of the lines of
+    """Gives the journal items the levels of the lines of
     ``communication_ids``: the reminder is on its way."""
     return SQL(
         """
-        WITH new AS (
-            SELECT line.move_line_id, line.move_id, line.level_id, level.sequence
-              FROM credit_dunning_line line
-              JOIN credit_dunning_level level ON level.id = line.level_id
-             WHERE line.communication_id = ANY(%(comms)s) AND line.new_level
-        ),
-        items AS (
-            UPDATE account_move_line aml
-               SET credit_dunning_level_id = new.level_id, credit_dunning_date = %(today)s
-              FROM new WHERE aml.id = new.move_line_id
-            RETURNING aml.id
-        )
-        UPDATE account_move move
-           SET credit_dunning_level_id = top.level_id, credit_dunning_date = %(today)s
-          FROM (SELECT DISTINCT ON (move_id) move_id, level_id FROM new
-                 ORDER BY move_id, sequence DESC) top
-         WHERE move.id = top.move_id AND (SELECT COUNT(*) FROM items) >= 0
+        INSERT INTO credit_dunning_item
+               (move_line_id, move_id, company_id, partner_id, level_id, date)
+        SELECT line.move_line_id, line.move_id, line.company_id, line.partner_id,
+               line.level_id, %(today)s
+          FROM credit_dunning_line line
+         WHERE line.communication_id = ANY(%(comms)s) AND line.new_level
+        ON CONFLICT (move_line_id) DO UPDATE
+           SET level_id = EXCLUDED.level_id, date = EXCLUDED.date,
+               partner_id = EXCLUDED.partner_id
         """,
         comms=list(communication_ids),
         today=today,
+    )
+
+
+def mark_to_send(communication_ids):
+    """Draft communications become ready to send through their level's
+    channels (one statement, not one write per communication)."""
+    return SQL(
+        """
+        UPDATE credit_dunning_communication comm
+           SET state = 'to_send', channel_email = level.channel_email,
+               channel_letter = level.channel_letter, channel_phone = level.channel_phone,
+               channel_sms = level.channel_sms
+          FROM credit_dunning_level level
+         WHERE level.id = comm.level_id AND comm.id = ANY(%s) AND comm.state = 'draft'
+        """,
+        list(communication_ids),
     )

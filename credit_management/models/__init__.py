@@ -17,3 +17,4 @@ from . import credit_dunning_claim
 from . import credit_dunning_run
 from . import credit_dunning_communication
 from . import credit_dunning_exclusion
+from . import credit_dunning_item

@@ -9,11 +9,11 @@ class AccountMove(models.Model):
     credit_override_ids = fields.One2many(
         "credit.override", "move_id", string="Credit Overrides", readonly=True
     )
-    # Highest dunning level of the invoice's items (written by the dunning run)
+    # Highest dunning level of the invoice's items
     credit_dunning_level_id = fields.Many2one(
-        "credit.dunning.level", string="Dunning Level", readonly=True, copy=False
+        "credit.dunning.level", string="Dunning Level", compute="_compute_credit_dunning"
     )
-    credit_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
+    credit_dunning_date = fields.Date(string="Last Reminder", compute="_compute_credit_dunning")
     credit_dunning_line_ids = fields.One2many(
         "credit.dunning.line", "move_id", string="Dunning History", readonly=True
     )
@@ -103,3 +103,17 @@ class AccountMove(models.Model):
                 **{"class": partner.credit_risk_class_id.display_name},
             ),
         }
+
+    def _compute_credit_dunning(self):
+        best = {}
+        for state in self.env["credit.dunning.item"].sudo().search([("move_id", "in", self.ids)]):
+            current = best.get(state.move_id)
+            if not current or (state.level_id.sequence, state.date) > (
+                current.level_id.sequence,
+                current.date,
+            ):
+                best[state.move_id] = state
+        for move in self:
+            state = best.get(move)
+            move.credit_dunning_level_id = state.level_id if state else False
+            move.credit_dunning_date = state.date if state else False

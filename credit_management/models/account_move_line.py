@@ -4,16 +4,10 @@ from odoo import fields, models
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    # Dunning state of the item (an installment is dunned on its own); the
-    # dunning run writes them in SQL.
     credit_dunning_level_id = fields.Many2one(
-        "credit.dunning.level",
-        string="Dunning Level",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
+        "credit.dunning.level", string="Dunning Level", compute="_compute_credit_dunning"
     )
-    credit_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
+    credit_dunning_date = fields.Date(string="Last Reminder", compute="_compute_credit_dunning")
 
     # The credit check reads a partner's open items on every posting: a
     # covering index of open items (income lines have no residual and stay
@@ -24,3 +18,15 @@ class AccountMoveLine(models.Model):
         "amount_residual_currency, date_maturity, date) "
         "WHERE reconciled IS NOT TRUE AND parent_state = 'posted' AND amount_residual != 0"
     )
+
+    def _compute_credit_dunning(self):
+        states = {
+            state.move_line_id: state
+            for state in self.env["credit.dunning.item"]
+            .sudo()
+            .search([("move_line_id", "in", self.ids)])
+        }
+        for line in self:
+            state = states.get(line)
+            line.credit_dunning_level_id = state.level_id if state else False
+            line.credit_dunning_date = state.date if state else False

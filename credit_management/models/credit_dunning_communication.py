@@ -107,20 +107,17 @@ class CreditDunningCommunication(models.Model):
         self.env["credit.dunning.run"]._flush_for_sql()
         today = min(comms.mapped("date"))
         self.env.cr.execute(dunning.apply_levels(comms.ids, today))
+        self.env["credit.dunning.item"].invalidate_model()
         self.env["account.move.line"].invalidate_model(
             ["credit_dunning_level_id", "credit_dunning_date"]
         )
         self.env["account.move"].invalidate_model(
             ["credit_dunning_level_id", "credit_dunning_date"]
         )
-        for comm in comms:
-            level = comm.level_id
-            comm.write(
-                {
-                    "state": "to_send",
-                    **{f"channel_{channel}": True for channel in level._channels()},
-                }
-            )
+        self.env.cr.execute(dunning.mark_to_send(comms.ids))
+        comms.invalidate_recordset(
+            ["state", "channel_email", "channel_letter", "channel_phone", "channel_sms"]
+        )
         comms._final_level_actions()
 
     def _final_level_actions(self):

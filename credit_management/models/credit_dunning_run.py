@@ -10,7 +10,7 @@ from ..engine import dunning, exposure
 
 _logger = logging.getLogger(__name__)
 
-BATCH_DEBTORS = 500
+BATCH_DEBTORS = 2000
 EXCLUSION_LABELS = {
     "partner": "Customer excluded from dunning",
     "no_followup": "Excluded from follow-up",
@@ -185,6 +185,14 @@ class CreditDunningRun(models.Model):
                 for tier in rule.compensation_tier_ids
             ],
             force_debtor_ids=tuple(force_debtor_ids),
+            partner_ids=tuple(
+                self.env["res.partner"]
+                .with_context(active_test=False)
+                .search([("commercial_partner_id", "in", list(debtor_ids))])
+                .ids
+                if debtor_ids
+                else ()
+            ),
         )
 
     def _flush_for_sql(self):
@@ -197,6 +205,7 @@ class CreditDunningRun(models.Model):
             "credit.dunning.policy",
             "credit.dunning.level",
             "credit.dunning.line",
+            "credit.dunning.item",
             "credit.dunning.communication",
             "credit.late.interest.rule",
         ):
@@ -258,9 +267,17 @@ class CreditDunningRun(models.Model):
             return self.env["credit.dunning.communication"]
         self._flush_for_sql()
         ctx = self._context(claimed, force_debtor_ids=claimed if force else ())
-        rows = self.env.execute_query(dunning.insert_batch(ctx, self.id, self.env.uid))
+        cr = self.env.cr
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(dunning.BATCH_TABLE)))
+        cr.execute(dunning.batch_table(ctx))
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(dunning.BATCH_TABLE)))
+        rows = self.env.execute_query(dunning.insert_communications(ctx, self.id, self.env.uid))
+        comm_ids = sorted(comm_id for comm_id, _debtor in rows)
+        if comm_ids:
+            cr.execute(dunning.insert_lines(ctx, self.id, self.env.uid, comm_ids))
+        cr.execute(SQL("DROP TABLE %s", SQL.identifier(dunning.BATCH_TABLE)))
         self.env.invalidate_all()
-        return self.env["credit.dunning.communication"].browse(sorted(row[0] for row in rows))
+        return self.env["credit.dunning.communication"].browse(comm_ids)
 
     def _run_batches(self, debtor_ids, commit, confirm):
         """Processes ``debtor_ids`` in batches, calling ``commit`` after each

@@ -560,15 +560,17 @@ class ResPartner(models.Model):
     def _compute_credit_dunning_level(self):
         """The highest level among the partner's open items."""
         company = self.env.company
-        rows = self.env["account.move.line"]._read_group(
-            [
-                ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", company.id),
-                ("reconciled", "=", False),
-                ("parent_state", "=", "posted"),
-                ("credit_dunning_level_id", "!=", False),
-            ],
-            ["partner_id", "credit_dunning_level_id"],
+        rows = (
+            self.env["credit.dunning.item"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", company.id),
+                    ("move_line_id.reconciled", "=", False),
+                ],
+                ["partner_id", "level_id"],
+            )
         )
         best = {}
         for partner, level in rows:
