@@ -8,7 +8,6 @@ Run it through ``bench/run credit_check`` (it creates the database once).
 """
 
 import argparse
-import statistics
 import time
 
 import datagen
@@ -18,15 +17,6 @@ from odoo.modules.registry import Registry
 from odoo.tools import config
 
 BIG_PARTNER = "Bench big customer"
-
-
-def timed(function, repeat):
-    durations = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        durations.append(time.perf_counter() - start)
-    return statistics.median(durations), min(durations), max(durations)
 
 
 def build(env, partners, items_per_partner, big_items):
@@ -84,7 +74,7 @@ def bench_check(env, company, repeat):
         assert not failures, failures
 
     run()  # warm the caches as a running server has them
-    median, best, worst = timed(run, repeat)
+    median, best, worst = datagen.timed(run, repeat)
     print(
         f"credit check, partner with {open_items} open items: median {median * 1000:.1f} ms "
         f"(min {best * 1000:.1f}, max {worst * 1000:.1f}, {repeat} runs); target < 10 ms"
@@ -121,7 +111,7 @@ def bench_list(env, repeat):
         ("over-limit list (first page, sorted by excess, and its count)", run_list),
         ("partner search 'Over Credit Limit' (first page)", run_partner_filter),
     ):
-        median, best, worst = timed(function, repeat)
+        median, best, worst = datagen.timed(function, repeat)
         print(
             f"{label}, {partners} partners / {items} open items: median {median:.2f} s "
             f"(min {best:.2f}, max {worst:.2f}, {repeat} runs); target < 2 s"

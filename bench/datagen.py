@@ -8,6 +8,8 @@ and unique names. Copies are made column by column from real rows, so every
 column Odoo filled is filled in the copies too.
 """
 
+import statistics
+import time
 from contextlib import contextmanager
 
 from odoo import Command, fields
@@ -232,3 +234,13 @@ def set_limits(env, partner_ids, company, amount_of):
             [amount_of(pid) for pid in partner_ids],
         )
     )
+
+
+def timed(function, repeat):
+    """(median, min, max) wall time of ``repeat`` calls of ``function``."""
+    durations = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        durations.append(time.perf_counter() - start)
+    return statistics.median(durations), min(durations), max(durations)

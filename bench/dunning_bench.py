@@ -13,7 +13,6 @@ run timed on the same items.
 """
 
 import argparse
-import statistics
 import time
 import tracemalloc
 
@@ -104,15 +103,6 @@ def reset(env):
     env.invalidate_all()
 
 
-def timed(function, repeat):
-    durations = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        durations.append(time.perf_counter() - start)
-    return statistics.median(durations), min(durations), max(durations)
-
-
 def report(label, figures, target):
     median, best, worst = figures
     print(
@@ -139,7 +129,7 @@ def bench_ours(env, company, repeat):
         debtors = run._selected_debtors()
         assert debtors and sum(stats["levels"].values()) >= items - 10, stats
 
-    report("selection and level computation", timed(selection, repeat), "< 5 s")
+    report("selection and level computation", datagen.timed(selection, repeat), "< 5 s")
 
     counts = {}
 
@@ -154,7 +144,7 @@ def bench_ours(env, company, repeat):
         counts["comms"] = run.communication_count
         counts["lines"] = run.line_count
 
-    figures = timed(full_run, repeat)
+    figures = datagen.timed(full_run, repeat)
     report(
         f"full run ({counts['comms']} communications, {counts['lines']} lines, levels applied, "
         f"no mail sent; Python peak {counts['peak'] / 2**20:.0f} MiB)",
@@ -168,7 +158,7 @@ def bench_ours(env, company, repeat):
         env.cr.commit()
         assert not run.communication_ids, "a second run must create nothing"
 
-    report("second run the same day", timed(second_run, repeat), "< 5 s, nothing created")
+    report("second run the same day", datagen.timed(second_run, repeat), "< 5 s, nothing created")
     return figures[0]
 
 
@@ -184,6 +174,7 @@ def bench_oca(env, company, ours):
         env.cr.commit()
         env = api.Environment(env.cr, SUPERUSER_ID, {})
         env = env(context={"allowed_company_ids": company.ids})
+    company = env["res.company"].browse(company.id)
     policy = env["credit.control.policy"].search([("name", "=", "Bench OCA policy")], limit=1)
     if not policy:
         receivable = env["account.account"].search([("account_type", "=", "asset_receivable")])
