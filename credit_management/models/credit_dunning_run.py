@@ -388,7 +388,12 @@ class CreditDunningRun(models.Model):
         run (resumed when a previous attempt stopped halfway), then the
         pending reminders are sent."""
         cron = self.env["ir.cron"]
-        companies = self.env["credit.dunning.policy"].search([]).company_id
+        companies = self.env["res.company"].browse(
+            company.id
+            for [company] in self.env["credit.dunning.policy"]._read_group(
+                [("level_ids", "!=", False)], ["company_id"]
+            )
+        )
         for company in companies:
             run = self.with_company(company)._todays_run(company)
             try:

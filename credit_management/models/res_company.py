@@ -53,5 +53,6 @@ class ResCompany(models.Model):
     credit_contact_window = fields.Integer(string="Window (Days)", default=7)
 
     def init(self):
-        super().init()
+        result = super().init()
         exposure.create_functions(self.env.cr)
+        return result

@@ -113,7 +113,7 @@ class TestSaleCredit(AccountPaymentCommon, SaleCommon):
         request = (
             self.env["credit.limit.request"]
             .with_user(self.salesman)
-            .with_context(form_context)
+            .with_context(**form_context)
             .create({})
         )
         self.assertEqual(
