@@ -352,27 +352,22 @@ def insert_communications(ctx, run_id, uid):
     )
 
 
-def insert_lines(ctx, run_id, uid, communication_ids):
+def insert_lines(communication_ids):
     """The lines of the new communications, from the batch table."""
     return SQL(
         """
         INSERT INTO credit_dunning_line
-               (communication_id, run_id, company_id, partner_id, move_line_id, move_id,
-                kind, level_id, previous_level_id, new_level, date_maturity, days_late,
-                amount_residual, amount_residual_currency, currency_id, fee, interest,
-                compensation, create_uid, create_date, write_uid, write_date)
-        SELECT comm.id, %(run)s, %(company)s, p.debtor_id, p.item_id, p.move_id, p.kind,
+               (communication_id, move_line_id, move_id, kind, level_id, previous_level_id,
+                new_level, date_maturity, days_late, amount_residual,
+                amount_residual_currency, currency_id, fee, interest, compensation)
+        SELECT comm.id, p.item_id, p.move_id, p.kind,
                COALESCE(p.new_level_id, p.cur_level_id), p.cur_level_id,
                p.new_level_id IS NOT NULL, p.maturity, p.days_late, p.residual,
-               p.residual_currency, p.currency_id, p.fee, p.interest, p.compensation,
-               %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+               p.residual_currency, p.currency_id, p.fee, p.interest, p.compensation
           FROM %(table)s p
           JOIN credit_dunning_communication comm ON comm.partner_id = p.debtor_id
          WHERE comm.id = ANY(%(comms)s)
         """,
-        run=run_id,
-        company=ctx.company.id,
-        uid=uid,
         comms=list(communication_ids),
         table=SQL.identifier(BATCH_TABLE),
     )
@@ -385,9 +380,10 @@ def apply_levels(communication_ids, today):
         """
         INSERT INTO credit_dunning_item
                (move_line_id, move_id, company_id, partner_id, level_id, date)
-        SELECT line.move_line_id, line.move_id, line.company_id, line.partner_id,
+        SELECT line.move_line_id, line.move_id, comm.company_id, comm.partner_id,
                line.level_id, %(today)s
           FROM credit_dunning_line line
+          JOIN credit_dunning_communication comm ON comm.id = line.communication_id
          WHERE line.communication_id = ANY(%(comms)s) AND line.new_level
         ON CONFLICT (move_line_id) DO UPDATE
            SET level_id = EXCLUDED.level_id, date = EXCLUDED.date,

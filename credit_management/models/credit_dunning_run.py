@@ -51,7 +51,6 @@ class CreditDunningRun(models.Model):
     communication_ids = fields.One2many(
         "credit.dunning.communication", "run_id", string="Communications"
     )
-    line_ids = fields.One2many("credit.dunning.line", "run_id", string="Lines")
     communication_count = fields.Integer(compute="_compute_counts")
     line_count = fields.Integer(compute="_compute_counts")
     letter_count = fields.Integer(compute="_compute_counts")
@@ -80,14 +79,19 @@ class CreditDunningRun(models.Model):
             )
         )
         lines = dict(
-            self.env["credit.dunning.line"]._read_group(
-                [("run_id", "in", self.ids)], ["run_id"], ["__count"]
+            self.env.execute_query(
+                SQL(
+                    """SELECT comm.run_id, COUNT(*) FROM credit_dunning_line line
+                         JOIN credit_dunning_communication comm ON comm.id = line.communication_id
+                        WHERE comm.run_id = ANY(%s) GROUP BY comm.run_id""",
+                    self.ids,
+                )
             )
         )
         for run in self:
             run.communication_count = comms.get(run, 0)
             run.letter_count = letters.get(run, 0)
-            run.line_count = lines.get(run, 0)
+            run.line_count = lines.get(run.id, 0)
 
     @api.depends("stats")
     def _compute_stats_html(self):
@@ -274,7 +278,7 @@ class CreditDunningRun(models.Model):
         rows = self.env.execute_query(dunning.insert_communications(ctx, self.id, self.env.uid))
         comm_ids = sorted(comm_id for comm_id, _debtor in rows)
         if comm_ids:
-            cr.execute(dunning.insert_lines(ctx, self.id, self.env.uid, comm_ids))
+            cr.execute(dunning.insert_lines(comm_ids))
         cr.execute(SQL("DROP TABLE %s", SQL.identifier(dunning.BATCH_TABLE)))
         self.env.invalidate_all()
         return self.env["credit.dunning.communication"].browse(comm_ids)

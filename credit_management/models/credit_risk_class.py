@@ -36,8 +36,9 @@ class CreditRiskClass(models.Model):
     dunning_policy_id = fields.Many2one(
         "credit.dunning.policy",
         string="Dunning Policy",
-        check_company=True,
-        help="Policy of the customers of this class that have none of their own.",
+        help="Policy of the customers of this class that have none of their own. A class "
+        "shared between companies may name one company's policy: the others use their "
+        "default.",
     )
     review_interval_months = fields.Integer(
         string="Review Every (months)",

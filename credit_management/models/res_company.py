@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..engine import exposure
 
@@ -40,6 +41,22 @@ class ResCompany(models.Model):
         string="Default Dunning Policy",
         help="Policy of customers whose risk class names none and who have none of their own.",
     )
+    credit_dunning_post_charges = fields.Boolean(
+        string="Post Reminder Charges",
+        help="Fees, interest and compensation of a reminder are invoiced to the customer "
+        "(one posted invoice per reminder) instead of only shown on it.",
+    )
+    credit_dunning_journal_id = fields.Many2one(
+        "account.journal",
+        string="Charges Journal",
+        domain="[('type', '=', 'sale'), ('company_id', '=', id)]",
+    )
+    credit_dunning_fee_account_id = fields.Many2one(
+        "account.account", string="Fees and Compensation Account"
+    )
+    credit_dunning_interest_account_id = fields.Many2one(
+        "account.account", string="Late Interest Account"
+    )
     credit_guardrails = fields.Boolean(
         string="Contact Rules",
         help="Apply quiet hours, a contact cap and the customers' cease and opt-out requests "
@@ -51,6 +68,27 @@ class ResCompany(models.Model):
         string="Contacts per Window", default=7, help="0 means no cap (Regulation F: 7)."
     )
     credit_contact_window = fields.Integer(string="Window (Days)", default=7)
+
+    @api.constrains(
+        "credit_dunning_post_charges",
+        "credit_dunning_journal_id",
+        "credit_dunning_fee_account_id",
+        "credit_dunning_interest_account_id",
+    )
+    def _check_credit_dunning_charges(self):
+        for company in self.filtered("credit_dunning_post_charges"):
+            if not (
+                company.credit_dunning_journal_id
+                and company.credit_dunning_fee_account_id
+                and company.credit_dunning_interest_account_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "To post reminder charges, %s needs a sales journal, a fees account "
+                        "and an interest account.",
+                        company.name,
+                    )
+                )
 
     def init(self):
         result = super().init()

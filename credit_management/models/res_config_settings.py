@@ -11,6 +11,18 @@ class ResConfigSettings(models.TransientModel):
     credit_dunning_policy_id = fields.Many2one(
         related="company_id.credit_dunning_policy_id", readonly=False
     )
+    credit_dunning_post_charges = fields.Boolean(
+        related="company_id.credit_dunning_post_charges", readonly=False
+    )
+    credit_dunning_journal_id = fields.Many2one(
+        related="company_id.credit_dunning_journal_id", readonly=False
+    )
+    credit_dunning_fee_account_id = fields.Many2one(
+        related="company_id.credit_dunning_fee_account_id", readonly=False
+    )
+    credit_dunning_interest_account_id = fields.Many2one(
+        related="company_id.credit_dunning_interest_account_id", readonly=False
+    )
     credit_guardrails = fields.Boolean(related="company_id.credit_guardrails", readonly=False)
     credit_quiet_start = fields.Float(related="company_id.credit_quiet_start", readonly=False)
     credit_quiet_end = fields.Float(related="company_id.credit_quiet_end", readonly=False)

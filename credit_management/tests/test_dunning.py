@@ -2,6 +2,7 @@ import datetime
 from datetime import timedelta
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -250,6 +251,33 @@ class TestDunningAmounts(DunningCommon):
             comm.line_ids.filtered(lambda line: line.compensation).move_id.ids,
             comm.line_ids.move_id.ids,
         )
+
+    def test_charges_posted_as_an_invoice_when_the_company_chooses(self):
+        income = self.company_data["default_account_revenue"]
+        interest_account = income.copy({"code": "INT999", "name": "Late interest"})
+        self.company.write(
+            {
+                "credit_dunning_post_charges": True,
+                "credit_dunning_journal_id": self.company_data["default_journal_sale"].id,
+                "credit_dunning_fee_account_id": income.id,
+                "credit_dunning_interest_account_id": interest_account.id,
+            }
+        )
+        self.policy.skip_levels = True
+        self._invoice(self.customer, 1000, due_days=-35, date_days=-35)
+        comm = self._comm(self._run())
+        charges = comm.charge_move_id
+        self.assertEqual(comm.fee_total, 15.0)
+        self.assertEqual((charges.state, charges.move_type), ("posted", "out_invoice"))
+        self.assertEqual(charges.partner_id, self.customer)
+        self.assertEqual(charges.amount_total, 15.0)
+        self.assertEqual(charges.invoice_line_ids.account_id, income)
+        # Posting needs a journal and both accounts.
+        self.company.credit_dunning_post_charges = False
+        with self.assertRaises(ValidationError):
+            self.company.write(
+                {"credit_dunning_post_charges": True, "credit_dunning_interest_account_id": False}
+            )
 
     def test_interest_periods_per_jurisdiction(self):
         # EU / DE: the rate in force on 1 January and 1 July; UK: on 31 December and 30 June.
