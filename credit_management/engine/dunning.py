@@ -318,18 +318,21 @@ def batch_table(ctx):
     )
 
 
-def insert_communications(ctx, run_id, uid):
-    """One communication per debtor of the batch table; returns (id,
-    debtor id) rows."""
+def insert_communications(ctx, run_id, uid, ready=False):
+    """One communication per debtor of the batch table, in preview or (``ready``)
+    to send through its level's channels; returns (id, debtor id) rows."""
     return SQL(
         """
         INSERT INTO credit_dunning_communication
                (run_id, company_id, partner_id, policy_id, level_id, currency_id, state,
+                channel_email, channel_letter, channel_phone, channel_sms,
                 date, listed_total, credit_total, fee_total, interest_total,
                 compensation_total, create_uid, create_date, write_uid, write_date)
         SELECT %(run)s, %(company)s, d.debtor_id, d.policy_id, d.level_id,
-               company.currency_id, 'draft', %(today)s, d.listed_total, d.credits,
-               d.fee, d.interest, d.compensation,
+               company.currency_id, %(state)s,
+               %(ready)s AND level.channel_email, %(ready)s AND level.channel_letter,
+               %(ready)s AND level.channel_phone, %(ready)s AND level.channel_sms,
+               %(today)s, d.listed_total, d.credits, d.fee, d.interest, d.compensation,
                %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
           FROM (SELECT debtor_id, MAX(listed_total) AS listed_total, MAX(credits) AS credits,
                        SUM(fee) AS fee, SUM(interest) AS interest,
@@ -341,9 +344,11 @@ def insert_communications(ctx, run_id, uid):
                            FILTER (WHERE kind = 'item'))[1] AS level_id
                   FROM %(table)s GROUP BY debtor_id) d
           JOIN res_company company ON company.id = %(company)s
-         WHERE d.level_id IS NOT NULL
+          JOIN credit_dunning_level level ON level.id = d.level_id
         RETURNING id, partner_id
         """,
+        state="to_send" if ready else "draft",
+        ready=bool(ready),
         run=run_id,
         company=ctx.company.id,
         today=ctx.today,
@@ -378,16 +383,12 @@ def apply_levels(communication_ids, today):
     ``communication_ids``: the reminder is on its way."""
     return SQL(
         """
-        INSERT INTO credit_dunning_item
-               (move_line_id, move_id, company_id, partner_id, level_id, date)
-        SELECT line.move_line_id, line.move_id, comm.company_id, comm.partner_id,
-               line.level_id, %(today)s
+        INSERT INTO credit_dunning_item (move_line_id, level_id, date)
+        SELECT line.move_line_id, line.level_id, %(today)s
           FROM credit_dunning_line line
-          JOIN credit_dunning_communication comm ON comm.id = line.communication_id
          WHERE line.communication_id = ANY(%(comms)s) AND line.new_level
         ON CONFLICT (move_line_id) DO UPDATE
-           SET level_id = EXCLUDED.level_id, date = EXCLUDED.date,
-               partner_id = EXCLUDED.partner_id
+           SET level_id = EXCLUDED.level_id, date = EXCLUDED.date
         """,
         comms=list(communication_ids),
         today=today,

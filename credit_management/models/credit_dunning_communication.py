@@ -108,8 +108,19 @@ class CreditDunningCommunication(models.Model):
         if not comms:
             return
         self.env["credit.dunning.run"]._flush_for_sql()
-        today = min(comms.mapped("date"))
-        self.env.cr.execute(dunning.apply_levels(comms.ids, today))
+        self.env.cr.execute(dunning.mark_to_send(comms.ids))
+        comms.invalidate_recordset(
+            ["state", "channel_email", "channel_letter", "channel_phone", "channel_sms"]
+        )
+        comms._apply_levels()
+
+    def _apply_levels(self):
+        """The items take the levels of these communications' lines; then
+        the final-level actions and the charges."""
+        if not self:
+            return
+        self.env["credit.dunning.run"]._flush_for_sql()
+        self.env.cr.execute(dunning.apply_levels(self.ids, min(self.mapped("date"))))
         self.env["credit.dunning.item"].invalidate_model()
         self.env["account.move.line"].invalidate_model(
             ["credit_dunning_level_id", "credit_dunning_date"]
@@ -117,12 +128,8 @@ class CreditDunningCommunication(models.Model):
         self.env["account.move"].invalidate_model(
             ["credit_dunning_level_id", "credit_dunning_date"]
         )
-        self.env.cr.execute(dunning.mark_to_send(comms.ids))
-        comms.invalidate_recordset(
-            ["state", "channel_email", "channel_letter", "channel_phone", "channel_sms"]
-        )
-        comms._final_level_actions()
-        comms._post_charges()
+        self._final_level_actions()
+        self._post_charges()
 
     def _post_charges(self):
         """Invoices the reminder's fees, interest and compensation, where the

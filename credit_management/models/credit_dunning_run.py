@@ -258,7 +258,7 @@ class CreditDunningRun(models.Model):
         )
         return [debtor for (debtor,) in rows]
 
-    def _process_batch(self, debtor_ids, force=False):
+    def _process_batch(self, debtor_ids, force=False, ready=False):
         """Claims the debtors, creates their communications and lines.
         Returns the new communications."""
         # A reminder asked for now is not the day's run: it needs no claim.
@@ -275,7 +275,9 @@ class CreditDunningRun(models.Model):
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(dunning.BATCH_TABLE)))
         cr.execute(dunning.batch_table(ctx))
         cr.execute(SQL("ANALYZE %s", SQL.identifier(dunning.BATCH_TABLE)))
-        rows = self.env.execute_query(dunning.insert_communications(ctx, self.id, self.env.uid))
+        rows = self.env.execute_query(
+            dunning.insert_communications(ctx, self.id, self.env.uid, ready=ready)
+        )
         comm_ids = sorted(comm_id for comm_id, _debtor in rows)
         if comm_ids:
             cr.execute(dunning.insert_lines(comm_ids))
@@ -292,9 +294,9 @@ class CreditDunningRun(models.Model):
             for attempt in range(3):
                 try:
                     with self.env.cr.savepoint():
-                        comms = self._process_batch(batch)
+                        comms = self._process_batch(batch, ready=confirm)
                         if confirm:
-                            comms._apply()
+                            comms._apply_levels()
                     break
                 except psycopg2.errors.SerializationFailure:
                     # A concurrent run claimed some of these debtors in the

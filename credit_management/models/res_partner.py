@@ -560,28 +560,28 @@ class ResPartner(models.Model):
     def _compute_credit_dunning_level(self):
         """The highest level among the partner's open items."""
         company = self.env.company
-        rows = (
-            self.env["credit.dunning.item"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("company_id", "=", company.id),
-                    ("move_line_id.reconciled", "=", False),
-                ],
-                ["partner_id", "level_id"],
+        self.env["credit.dunning.run"]._flush_for_sql()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id,
+                       state.level_id
+                  FROM credit_dunning_item state
+                  JOIN account_move_line aml ON aml.id = state.move_line_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN credit_dunning_level level ON level.id = state.level_id
+                 WHERE p.commercial_partner_id = ANY(%s) AND aml.company_id = %s
+                   AND aml.reconciled IS NOT TRUE
+                 ORDER BY p.commercial_partner_id, level.sequence DESC, level.id DESC
+                """,
+                self.commercial_partner_id.ids,
+                company.id,
             )
         )
-        best = {}
-        for partner, level in rows:
-            commercial = partner.commercial_partner_id
-            if commercial not in best or (level.sequence, level.id) > (
-                best[commercial].sequence,
-                best[commercial].id,
-            ):
-                best[commercial] = level
+        Level = self.env["credit.dunning.level"]
+        best = {partner_id: Level.browse(level_id) for partner_id, level_id in rows}
         for partner in self:
-            partner.credit_dunning_level_id = best.get(partner.commercial_partner_id, False)
+            partner.credit_dunning_level_id = best.get(partner.commercial_partner_id.id, False)
 
     def action_credit_send_reminder(self):
         """Reminds this customer now: its items move up where due, and a

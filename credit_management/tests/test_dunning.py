@@ -376,11 +376,11 @@ class TestDunningRun(DunningCommon):
         original = Run._process_batch
         calls = []
 
-        def crash_on_second_batch(self, debtor_ids, force=False):
+        def crash_on_second_batch(self, debtor_ids, **kwargs):
             calls.append(debtor_ids)
             if len(calls) == 2:
                 raise RuntimeError("worker killed")
-            return original(self, debtor_ids, force=force)
+            return original(self, debtor_ids, **kwargs)
 
         self.patch(Run, "_process_batch", crash_on_second_batch)
         self.patch(credit_dunning_run, "BATCH_DEBTORS", 2)
