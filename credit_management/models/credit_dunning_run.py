@@ -288,7 +288,9 @@ class CreditDunningRun(models.Model):
     def _run_batches(self, debtor_ids, commit, confirm):
         """Processes ``debtor_ids`` in batches, calling ``commit`` after each
         (the cron commits; a crash loses only the batch in progress, whose
-        claims roll back with it, so the next run takes it up)."""
+        claims roll back with it, so the next run takes it up). Without
+        ``commit`` (a run from the web client, one transaction) a
+        serialization failure goes up to Odoo, which retries the request."""
         for start in range(0, len(debtor_ids), BATCH_DEBTORS):
             batch = debtor_ids[start : start + BATCH_DEBTORS]
             for attempt in range(3):
@@ -300,18 +302,19 @@ class CreditDunningRun(models.Model):
                     break
                 except psycopg2.errors.SerializationFailure:
                     # A concurrent run claimed some of these debtors in the
-                    # meantime: start the batch again on a fresh snapshot.
-                    if attempt == 2:
+                    # meantime: the batch starts again on a fresh snapshot,
+                    # the earlier batches being committed already.
+                    if attempt == 2 or not commit:
                         raise
                     self.env.cr.rollback()
                     self.env.invalidate_all()
-            commit(len(batch))
+            if commit:
+                commit(len(batch))
 
     def _execute(self, commit=None, confirm=True):
         """The whole run: selection summary, batches, and (``confirm``) the
         levels applied. ``commit(done)`` is called after each batch."""
         self.ensure_one()
-        commit = commit or (lambda done: None)
         self.write({"state": "running" if confirm else "draft", "stats": self._summary()})
         debtors = self._selected_debtors()
         self._run_batches(debtors, commit, confirm)
