@@ -168,11 +168,13 @@ def debtors_query(items):
     )
 
 
-def summary_query(ctx):
-    """Selection summary of the whole company (the preview, the run log and
-    the benchmark's "selection" figure): debtors to remind, debtors whose
-    credits cover the balance, late items excluded per reason, items per new
-    level. Rows of (kind, key, count)."""
+def selection_query(ctx):
+    """The selection of the whole company in one pass over its items (the
+    run log, the preview and the benchmark's "selection" figure): debtors to
+    remind, debtors whose credits cover the balance, late items excluded per
+    reason, items per new level, and each debtor with an item reaching a new
+    level (kind 'select': the run's batches). Rows of (kind,
+    key, count)."""
     return SQL(
         """
         WITH items AS MATERIALIZED (%(items)s),
@@ -187,17 +189,11 @@ def summary_query(ctx):
         UNION ALL
         SELECT 'level', new_level_id::text, COUNT(*) FROM items
          WHERE new_level_id IS NOT NULL GROUP BY 2
+        UNION ALL
+        SELECT 'select', debtor_id::text, new_items FROM debtors WHERE new_items > 0
         """,
         items=items_query(ctx),
         debtors=debtors_query(SQL("items")),
-    )
-
-
-def selected_debtors_query(ctx):
-    """Debtors with an item reaching a new level, in id order (batches)."""
-    return SQL(
-        "SELECT DISTINCT debtor_id FROM (%s) items WHERE new_rank IS NOT NULL ORDER BY 1",
-        items_query(ctx),
     )
 
 

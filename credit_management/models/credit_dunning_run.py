@@ -215,24 +215,23 @@ class CreditDunningRun(models.Model):
         ):
             self.env[model].flush_model()
 
-    def _summary(self):
-        """Counts of the selection: debtors to remind or covered, excluded
-        items per reason, items per new level."""
+    def _selection(self):
+        """(stats, debtors): counts of the selection (debtors to remind or
+        covered, excluded items per reason, items per new level) and the
+        debtors with an item reaching a new level, in id order."""
         self._flush_for_sql()
         stats = {"excluded": {}, "levels": {}}
-        for kind, key, count in self.env.execute_query(dunning.summary_query(self._context())):
-            if kind == "debtor":
+        debtors = []
+        for kind, key, count in self.env.execute_query(dunning.selection_query(self._context())):
+            if kind == "select":
+                debtors.append(int(key))
+            elif kind == "debtor":
                 stats[key] = count
             elif kind == "excluded":
                 stats["excluded"][key] = count
             else:
                 stats["levels"][key] = count
-        return stats
-
-    def _selected_debtors(self):
-        self._flush_for_sql()
-        query = dunning.selected_debtors_query(self._context())
-        return [debtor for (debtor,) in self.env.execute_query(query)]
+        return stats, sorted(debtors)
 
     def _claim(self, debtor_ids):
         """Claims debtors for today: a debtor is dunned by one run a day. A
@@ -315,8 +314,8 @@ class CreditDunningRun(models.Model):
         """The whole run: selection summary, batches, and (``confirm``) the
         levels applied. ``commit(done)`` is called after each batch."""
         self.ensure_one()
-        self.write({"state": "running" if confirm else "draft", "stats": self._summary()})
-        debtors = self._selected_debtors()
+        stats, debtors = self._selection()
+        self.write({"state": "running" if confirm else "draft", "stats": stats})
         self._run_batches(debtors, commit, confirm)
         if confirm:
             self.state = "done"
