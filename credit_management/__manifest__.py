@@ -1,6 +1,6 @@
 {
     "name": "Credit Management",
-    "summary": "Credit limits, risk classes, exposure, credit holds, dunning and collections",
+    "summary": "Credit limits, risk classes, exposure, credit holds, dunning and collection cases",
     "version": "19.0.1.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
@@ -23,11 +23,16 @@
         "report/credit_status_report.xml",
         "report/credit_dunning_letter.xml",
         "data/mail_template_data.xml",
+        "report/credit_collection_reports.xml",
+        "data/credit_collection_data.xml",
         "views/credit_dunning_views.xml",
+        "views/credit_collection_case_views.xml",
         "views/account_move_views.xml",
         "wizard/credit_override_wizard_views.xml",
         "wizard/credit_hold_wizard_views.xml",
         "wizard/credit_limit_import_views.xml",
+        "wizard/credit_writeoff_wizard_views.xml",
+        "wizard/credit_collection_handover_views.xml",
         "views/credit_management_menus.xml",
     ],
     "uninstall_hook": "uninstall_hook",
@@ -36,6 +41,7 @@
         "demo/credit_risk_class_demo.xml",
         "demo/credit_management_demo.xml",
         "demo/credit_dunning_demo.xml",
+        "demo/credit_collection_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

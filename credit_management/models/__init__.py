@@ -18,3 +18,13 @@ from . import credit_dunning_run
 from . import credit_dunning_communication
 from . import credit_dunning_exclusion
 from . import credit_dunning_item
+from . import credit_collection_stage
+from . import credit_collection_team
+from . import credit_dispute_reason
+from . import credit_collection_case
+from . import credit_collection_mixin
+from . import credit_collection_promise
+from . import credit_collection_plan
+from . import credit_collection_dispute
+from . import account_partial_reconcile
+from . import res_partner_collection

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class AccountMove(models.Model):
@@ -16,6 +17,26 @@ class AccountMove(models.Model):
     credit_dunning_date = fields.Date(string="Last Reminder", compute="_compute_credit_dunning")
     credit_dunning_line_ids = fields.One2many(
         "credit.dunning.line", "move_id", string="Dunning History", readonly=True
+    )
+    # Collections
+    credit_dispute_ids = fields.One2many(
+        "credit.collection.dispute", "move_id", string="Disputes", readonly=True
+    )
+    credit_disputed = fields.Boolean(string="Disputed", compute="_compute_credit_disputed")
+    credit_dispute_id = fields.Many2one(
+        "credit.collection.dispute",
+        string="Settles Dispute",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The dispute this credit note settles: posting it resolves the dispute.",
+    )
+    credit_writeoff_case_id = fields.Many2one(
+        "credit.collection.case",
+        string="Written Off For",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
     )
 
     # Draft invoices of a partner, for exposure (few rows, read on every check).
@@ -65,6 +86,8 @@ class AccountMove(models.Model):
         used, warnings = self._credit_enforce(soft=soft)
         posted = super()._post(soft=soft)
         self._credit_after_validation(used, warnings, posted)
+        disputes = posted.filtered("credit_dispute_id").credit_dispute_id
+        disputes.sudo()._resolve_credited()
         return posted
 
     def action_post(self):
@@ -117,3 +140,75 @@ class AccountMove(models.Model):
             state = best.get(move)
             move.credit_dunning_level_id = state.level_id if state else False
             move.credit_dunning_date = state.date if state else False
+
+    @api.depends("credit_dispute_ids.state")
+    def _compute_credit_disputed(self):
+        open_disputes = (
+            self.env["credit.collection.dispute"]
+            .sudo()
+            ._read_group([("move_id", "in", self.ids), ("state", "=", "open")], ["move_id"])
+        )
+        disputed = {move for (move,) in open_disputes}
+        for move in self:
+            move.credit_disputed = move in disputed
+
+    # ------------------------------------------------------------------
+    # Collections
+    # ------------------------------------------------------------------
+
+    def action_credit_open_case(self):
+        """The customer's open collection case, with this invoice's items."""
+        self.ensure_one()
+        case = self.env["credit.collection.case"]._for_partner(
+            self.commercial_partner_id, self.company_id
+        )
+        case.item_ids |= self.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable" and line.amount_residual > 0
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": case._name,
+            "res_id": case.id,
+            "view_mode": "form",
+        }
+
+    def action_credit_dispute(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dispute"),
+            "res_model": "credit.collection.dispute",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_move_id": self.id,
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_amount": self.amount_residual,
+            },
+        }
+
+    def action_credit_reverse_writeoff(self):
+        """Reverses a write-off of a collection case: its items are due again
+        and the case reopens."""
+        if not self.env.user.has_group("credit_management.group_credit_control_manager"):
+            raise AccessError(self.env._("Only a Credit Control Manager may reverse write-offs."))
+        for move in self:
+            case = move.credit_writeoff_case_id
+            if not case or move.state != "posted" or move.reversal_move_ids:
+                raise UserError(
+                    self.env._("%s is not a write-off that can be reversed.", move.name)
+                )
+            move._reverse_moves(
+                [
+                    {
+                        "ref": self.env._("Reversal of %s", move.name),
+                        "date": fields.Date.context_today(self),
+                    }
+                ],
+                cancel=True,
+            )
+            case.message_post(body=self.env._("Write-off %s reversed.", move.name))
+            if case.stage_type in ("closed", "written_off"):
+                case.action_reopen()
+        return True

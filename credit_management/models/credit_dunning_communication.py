@@ -203,7 +203,31 @@ class CreditDunningCommunication(models.Model):
         self.filtered(lambda c: c.level_id.open_case)._open_collection_case()
 
     def _open_collection_case(self):
-        """Hook for collection cases: open one for these communications."""
+        """Final level: the customer's collection case (opened when there is
+        none) takes over the reminded items, and its collector is told."""
+        Case = self.env["credit.collection.case"].sudo()
+        for comm in self:
+            items = comm.line_ids.move_line_id.filtered(lambda line: line.amount_residual > 0)
+            company = comm.company_id
+            case = Case._for_partner(
+                comm.partner_id, company, values=comm._collection_case_values()
+            )
+            case.item_ids |= items
+            case._notify_collector(
+                self.env._("Collection case from dunning"),
+                self.env._(
+                    "Dunning level %(level)s reached on %(date)s: %(amount)s %(currency)s due.",
+                    level=comm.level_id.name,
+                    date=comm.date,
+                    amount=comm.amount_due,
+                    currency=comm.currency_id.name,
+                ),
+            )
+
+    def _collection_case_values(self):
+        team = self.company_id.credit_collection_team_id
+        user = self.level_id.phone_user_id or team.user_id or self.partner_id.user_id
+        return {"team_id": team.id, "user_id": user.id}
 
     def _send(self, now=None):
         """Sends what is due now, through the channels left after the contact

@@ -27,6 +27,7 @@ class CreditDunningExclusion(models.Model):
     @property
     def _table_query(self):
         Run = self.env["credit.dunning.run"]
+        Run._flush_for_sql()
         queries = []
         for company in self.env.companies:
             run = Run.new({"company_id": company.id, "date": fields.Date.context_today(self)})

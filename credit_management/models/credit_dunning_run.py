@@ -15,6 +15,9 @@ EXCLUSION_LABELS = {
     "partner": "Customer excluded from dunning",
     "no_followup": "Excluded from follow-up",
     "blocked": "Payment blocked",
+    "dispute": "Disputed",
+    "promise": "Promise to pay open",
+    "plan": "Payment plan running",
 }
 
 
@@ -150,8 +153,48 @@ class CreditDunningRun(models.Model):
                         WHERE move.payment_state = 'blocked' AND move.company_id = %s""",
                     company.id,
                 ),
-            )
+            ),
+            *(
+                (code, self._arrangement_items(table, relation, column, state, company))
+                for code, table, relation, column, state in (
+                    (
+                        "dispute",
+                        "credit_collection_dispute",
+                        "credit_collection_dispute_item_rel",
+                        "dispute_id",
+                        "open",
+                    ),
+                    (
+                        "promise",
+                        "credit_collection_promise",
+                        "credit_collection_promise_item_rel",
+                        "promise_id",
+                        "open",
+                    ),
+                    (
+                        "plan",
+                        "credit_collection_plan",
+                        "credit_collection_plan_item_rel",
+                        "plan_id",
+                        "active",
+                    ),
+                )
+            ),
         ]
+
+    @api.model
+    def _arrangement_items(self, table, relation, column, state, company):
+        """Items covered by a dispute, promise or plan in ``state``."""
+        return SQL(
+            """SELECT rel.move_line_id FROM %(relation)s rel
+                 JOIN %(table)s owner ON owner.id = rel.%(column)s
+                WHERE owner.state = %(state)s AND owner.company_id = %(company)s""",
+            relation=SQL.identifier(relation),
+            table=SQL.identifier(table),
+            column=SQL.identifier(column),
+            state=state,
+            company=company.id,
+        )
 
     @api.model
     def _exclusion_label(self, code):
@@ -212,6 +255,9 @@ class CreditDunningRun(models.Model):
             "credit.dunning.item",
             "credit.dunning.communication",
             "credit.late.interest.rule",
+            "credit.collection.dispute",
+            "credit.collection.promise",
+            "credit.collection.plan",
         ):
             self.env[model].flush_model()
 

@@ -31,6 +31,9 @@ class CreditExposure(models.Model):
     overdue = fields.Monetary(readonly=True)
     draft_invoices = fields.Monetary(string="Draft Invoices", readonly=True)
     unapplied = fields.Monetary(string="Unapplied Credits", readonly=True)
+    disputed = fields.Monetary(
+        readonly=True, help="Part of the open receivables under an open dispute (not dunned)."
+    )
     exposure = fields.Monetary(readonly=True)
     available = fields.Monetary(string="Available Credit", readonly=True)
     excess = fields.Monetary(readonly=True)
@@ -41,6 +44,7 @@ class CreditExposure(models.Model):
     def _table_query(self):
         partner_model = self.env["res.partner"]
         partner_model._credit_flush()
+        self.env["credit.collection.dispute"].flush_model()
         status = partner_model._credit_status_sql(self.env.companies, relevant_only=True)
         return SQL(
             """
@@ -48,10 +52,20 @@ class CreditExposure(models.Model):
                    s.*, company.currency_id, partner.user_id AS salesperson_id,
                    GREATEST(-s.available, 0) AS excess,
                    CASE WHEN s.credit_limit > 0
-                        THEN ROUND(100.0 * s.exposure / s.credit_limit, 1) END AS utilisation
+                        THEN ROUND(100.0 * s.exposure / s.credit_limit, 1) END AS utilisation,
+                   COALESCE(d.disputed, 0) AS disputed
               FROM (%s) s
               JOIN res_company company ON company.id = s.company_id
               JOIN res_partner partner ON partner.id = s.partner_id
+              LEFT JOIN (
+                    SELECT dispute.partner_id, dispute.company_id,
+                           SUM(aml.amount_residual) AS disputed
+                      FROM credit_collection_dispute dispute
+                      JOIN credit_collection_dispute_item_rel rel ON rel.dispute_id = dispute.id
+                      JOIN account_move_line aml ON aml.id = rel.move_line_id
+                     WHERE dispute.state = 'open'
+                     GROUP BY dispute.partner_id, dispute.company_id
+              ) d ON d.partner_id = s.partner_id AND d.company_id = s.company_id
             """,
             status,
         )

@@ -52,6 +52,11 @@ class CreditRiskClass(models.Model):
         check_company=True,
         help="Who receives the review activities; defaults to the partner's salesperson.",
     )
+    collection_weight = fields.Float(
+        string="Collection Weight",
+        help="Points (0 to 10) this class adds to the priority of its customers' collection "
+        "cases: riskier classes are worked first.",
+    )
     min_score = fields.Integer(
         string="Minimum Score",
         help="The risk score suggests the class with the highest minimum score that the "

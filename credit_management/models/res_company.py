@@ -69,6 +69,29 @@ class ResCompany(models.Model):
     )
     credit_contact_window = fields.Integer(string="Window (Days)", default=7)
 
+    # Collections
+    credit_collection_team_id = fields.Many2one(
+        "credit.collection.team",
+        string="Default Collection Team",
+        help="Team of the cases that the dunning run opens, and of collectors in no team.",
+    )
+    credit_promise_grace_days = fields.Integer(
+        string="Grace Days",
+        default=3,
+        help="Days after a promised date or an installment's date before it counts as broken "
+        "(bank transfers take a day or two to arrive).",
+    )
+    credit_writeoff_journal_id = fields.Many2one(
+        "account.journal",
+        string="Write-off Journal",
+        domain="[('type', '=', 'general'), ('company_id', '=', id)]",
+    )
+    credit_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Bad Debt Account",
+        help="Expense account of written-off receivables.",
+    )
+
     @api.constrains(
         "credit_dunning_post_charges",
         "credit_dunning_journal_id",
@@ -89,6 +112,11 @@ class ResCompany(models.Model):
                         company.name,
                     )
                 )
+
+    @api.constrains("credit_promise_grace_days")
+    def _check_credit_promise_grace_days(self):
+        if self.filtered(lambda c: c.credit_promise_grace_days < 0):
+            raise ValidationError(self.env._("Grace days cannot be negative."))
 
     def init(self):
         result = super().init()

@@ -30,3 +30,15 @@ class ResConfigSettings(models.TransientModel):
     credit_contact_window = fields.Integer(
         related="company_id.credit_contact_window", readonly=False
     )
+    credit_collection_team_id = fields.Many2one(
+        related="company_id.credit_collection_team_id", readonly=False
+    )
+    credit_promise_grace_days = fields.Integer(
+        related="company_id.credit_promise_grace_days", readonly=False
+    )
+    credit_writeoff_journal_id = fields.Many2one(
+        related="company_id.credit_writeoff_journal_id", readonly=False
+    )
+    credit_writeoff_account_id = fields.Many2one(
+        related="company_id.credit_writeoff_account_id", readonly=False
+    )

@@ -9,3 +9,4 @@ from . import test_score
 from . import test_security
 from . import test_tour
 from . import test_dunning
+from . import test_collection

@@ -461,7 +461,12 @@ class TestDunningRun(DunningCommon):
         pdf, kind = self.env["ir.actions.report"]._render_qweb_pdf(
             "credit_management.report_dunning_letter", comm.ids
         )
-        self.assertEqual(kind, "pdf" if pdf.startswith(b"%PDF") else kind)
+        # PDF where wkhtmltopdf is installed; Odoo renders HTML in tests otherwise.
+        self.assertIn(kind, ("pdf", "html"))
+        if kind == "html":
+            self.assertIn(invoice.name, pdf.decode())
+        else:
+            self.assertTrue(pdf.startswith(b"%PDF"))
 
     def test_send_reminder_now_from_partner(self):
         self._invoice(self.customer, 100, due_days=-3, date_days=-3)

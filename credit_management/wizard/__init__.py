@@ -1,3 +1,5 @@
 from . import credit_hold_wizard
 from . import credit_override_wizard
 from . import credit_limit_import
+from . import credit_writeoff_wizard
+from . import credit_collection_handover
