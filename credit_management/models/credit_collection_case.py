@@ -162,7 +162,8 @@ class CreditCollectionCase(models.Model):
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
-        return stages.search([], order=stages._order)
+        # Every stage is a kanban column, even empty ones.
+        return stages.browse(stages._search([], order=stages._order))
 
     @api.depends("item_ids.amount_residual", "item_ids.date_maturity", "item_ids.parent_state")
     def _compute_amounts(self):

@@ -82,7 +82,9 @@ class CreditDunningLevel(models.Model):
     # Final-level actions
     hold_partner = fields.Boolean(string="Put on Credit Hold")
     open_case = fields.Boolean(
-        string="Open Collection Case", help="When collection cases are available."
+        string="Open Collection Case",
+        help="Hands the customer to a collector: its collection case (opened when there is "
+        "none) takes over the reminded items.",
     )
 
     @api.constrains("days", "sequence", "policy_id")

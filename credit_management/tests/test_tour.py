@@ -92,3 +92,36 @@ class TestCreditManagementTour(HttpCase):
         comm = self.env["credit.dunning.communication"].search([("partner_id", "=", partner.id)])
         self.assertEqual((comm.level_id, comm.state), (policy.level_ids, "sent"))
         self.assertEqual(invoice.credit_dunning_level_id, policy.level_ids)
+
+    def test_collection_tour(self):
+        """Open a case from an overdue customer, record a promise, see the worklist."""
+        admin = self.env.ref("base.user_admin")
+        company = admin.company_id
+        partner = self.env["res.partner"].create(
+            {"name": "Collection Tour Customer", "is_company": True}
+        )
+        invoice = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today() - timedelta(days=40),
+                    "invoice_date_due": fields.Date.today() - timedelta(days=30),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "price_unit": 900, "tax_ids": []})
+                    ],
+                }
+            )
+        )
+        with check.skipped():
+            invoice._post(soft=False)
+        self.start_tour(f"/odoo/res.partner/{partner.id}", "credit_collection_tour", login="admin")
+        case = self.env["credit.collection.case"].search([("partner_id", "=", partner.id)])
+        self.assertEqual(case.stage_type, "promised")
+        self.assertEqual(case.item_ids.move_id, invoice)
+        promise = case.promise_ids
+        self.assertEqual((promise.amount, promise.state), (400, "open"))
+        self.assertEqual(promise.date, fields.Date.today() + timedelta(days=7))
+        self.assertEqual(promise.item_ids.move_id, invoice)
