@@ -302,15 +302,30 @@ class CreditCollectionCase(models.Model):
         there is none."""
         company = company or self.env.company
         partner = partner.commercial_partner_id
-        case = self.search(
-            [
-                ("company_id", "=", company.id),
-                ("partner_id", "=", partner.id),
-                ("kind", "=", "partner"),
-                ("stage_type", "not in", CLOSED_TYPES),
-            ],
-            limit=1,
+        # Searched past the collector rules: one open case per customer.
+        case = (
+            self.sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "=", partner.id),
+                    ("kind", "=", "partner"),
+                    ("stage_type", "not in", CLOSED_TYPES),
+                ],
+                limit=1,
+            )
+            .with_env(self.env)
         )
+        if case and not case.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "%(customer)s already has a collection case (%(case)s), worked by "
+                    "%(collector)s: ask them or a Credit Control Manager.",
+                    customer=partner.display_name,
+                    case=case.sudo().name,
+                    collector=case.sudo().user_id.name or case.sudo().team_id.name or "-",
+                )
+            )
         if not case:
             case = self.with_company(company).create(
                 {"partner_id": partner.id, "company_id": company.id, **(values or {})}

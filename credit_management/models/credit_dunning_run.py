@@ -362,6 +362,10 @@ class CreditDunningRun(models.Model):
         self.ensure_one()
         stats, debtors = self._selection()
         self.write({"state": "running" if confirm else "draft", "stats": stats})
+        if commit:
+            # The run and its summary first: a batch retried after a
+            # serialization failure rolls back to here, not before the run.
+            commit(0)
         self._run_batches(debtors, commit, confirm)
         if confirm:
             self.state = "done"

@@ -510,6 +510,9 @@ class TestWorklistAndAccess(CollectionCommon):
             "managers see every case of their companies",
         )
         self.assertNotIn(elsewhere, self.Case.with_user(self.manager).search([]))
+        # Another collector's customer: told who works it, no second case.
+        with self.assertRaisesRegex(UserError, "already has a collection case"):
+            self.Case.with_user(self.controller)._for_partner(partners[2], self.company)
         salesman_cases = self.Case.with_user(self.salesman)
         with self.assertRaises(AccessError):
             salesman_cases.search([])

@@ -1,12 +1,15 @@
 import threading
 from contextlib import closing
+from datetime import timedelta
 
 import psycopg2.errors
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
+
+from ..engine import check
 
 
 @tagged("post_install", "-at_install")
@@ -92,3 +95,126 @@ class TestConcurrentPostings(TransactionCase):
             with self.assertRaises(UserError):
                 env_b["account.move"].browse(second_id)._post(soft=False)
             cr_b.rollback()
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentDunningRuns(TransactionCase):
+    """Two dunning runs of the same day on two real connections remind each
+    customer once: the second waits on the first's claims, fails to
+    serialize when the first commits, retries its batch and finds the
+    customers taken. Committed data in its own transactions, removed after."""
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _setup_data(self):
+        with closing(db_connect(self.env.cr.dbname).cursor()) as cr:
+            env = self._env(cr)
+            company = env["res.company"].search([("chart_template", "!=", False)], limit=1)
+            env = env(context={"allowed_company_ids": company.ids})
+            policy = env["credit.dunning.policy"].create(
+                {
+                    "name": "Concurrency policy",
+                    "company_id": company.id,
+                    "level_ids": [Command.create({"name": "Late", "days": 1, "sequence": 1})],
+                }
+            )
+            partners = env["res.partner"].create(
+                [{"name": f"Concurrent Debtor {i}", "is_company": True} for i in range(3)]
+            )
+            partners.with_company(company).credit_dunning_policy_id = policy
+            today = fields.Date.context_today(env.user)
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": today - timedelta(days=30),
+                        "invoice_date_due": today - timedelta(days=10),
+                        "invoice_line_ids": [
+                            Command.create({"name": "Goods", "price_unit": 100, "tax_ids": []})
+                        ],
+                    }
+                    for partner in partners
+                ]
+            )
+            with check.skipped():
+                invoices._post(soft=False)
+            runs = env["credit.dunning.run"].create(
+                [{"company_id": company.id, "date": today, "origin": "cron"} for _ in range(2)]
+            )
+            cr.commit()  # pylint: disable=invalid-commit  # own cursor, see class doc
+            return {
+                "company": company.id,
+                "policy": policy.id,
+                "partners": partners.ids,
+                "invoices": invoices.ids,
+                "runs": runs.ids,
+            }
+
+    def _cleanup(self, data):
+        with closing(db_connect(self.env.cr.dbname).cursor()) as cr:
+            env = self._env(cr)
+            runs = env["credit.dunning.run"].browse(data["runs"])
+            comms = env["credit.dunning.communication"].search([("run_id", "in", runs.ids)])
+            cr.execute(
+                "DELETE FROM credit_dunning_line WHERE communication_id = ANY(%s)", [comms.ids]
+            )
+            cr.execute(
+                "DELETE FROM credit_dunning_item WHERE move_line_id IN "
+                "(SELECT id FROM account_move_line WHERE move_id = ANY(%s))",
+                [data["invoices"]],
+            )
+            cr.execute("DELETE FROM credit_dunning_claim WHERE run_id = ANY(%s)", [runs.ids])
+            env.invalidate_all()
+            comms.unlink()
+            runs.unlink()
+            moves = env["account.move"].browse(data["invoices"])
+            moves.button_draft()
+            moves.with_context(force_delete=True).unlink()
+            env["res.partner"].browse(data["partners"]).unlink()
+            env["credit.dunning.policy"].browse(data["policy"]).unlink()
+            cr.commit()  # pylint: disable=invalid-commit  # own cursor, see class doc
+
+    def test_two_runs_remind_each_customer_once(self):
+        data = self._setup_data()
+        self.addCleanup(self._cleanup, data)
+        first_id, second_id = data["runs"]
+        debtors = data["partners"]
+        with (
+            closing(db_connect(self.env.cr.dbname).cursor()) as cr_a,
+            closing(db_connect(self.env.cr.dbname).cursor()) as cr_b,
+        ):
+            context = {"allowed_company_ids": [data["company"]]}
+            run_a = self._env(cr_a)(context=context)["credit.dunning.run"].browse(first_id)
+            run_b = self._env(cr_b)(context=context)["credit.dunning.run"].browse(second_id)
+            # B's snapshot starts before A claims anything.
+            self.assertEqual(run_b.state, "draft")
+            run_a._run_batches(debtors, commit=None, confirm=True)
+            outcome = {}
+
+            def commit_b(_done):
+                cr_b.commit()  # pylint: disable=invalid-commit  # as the cron does per batch
+
+            def run_second():
+                try:
+                    run_b._run_batches(debtors, commit=commit_b, confirm=True)
+                    outcome["b"] = "done"
+                except Exception as error:  # reported by the assertion below
+                    outcome["b"] = error
+
+            thread = threading.Thread(target=run_second)
+            thread.start()
+            thread.join(2)
+            self.assertTrue(thread.is_alive(), "the second run waits on the first's claims")
+            cr_a.commit()  # pylint: disable=invalid-commit  # second connection, see class doc
+            thread.join(60)
+            self.assertFalse(thread.is_alive())
+            self.assertEqual(outcome["b"], "done", "the batch is retried, not failed")
+        with closing(db_connect(self.env.cr.dbname).cursor()) as cr:
+            env = self._env(cr)
+            comms = env["credit.dunning.communication"].search([("partner_id", "in", debtors)])
+            self.assertEqual(sorted(comms.partner_id.ids), sorted(debtors), "one reminder each")
+            self.assertEqual(comms.run_id.ids, [first_id])
+            second = env["credit.dunning.run"].browse(second_id)
+            self.assertEqual(second.stats.get("claimed"), len(debtors), "left to the first run")

@@ -1,5 +1,6 @@
 import datetime
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import ValidationError
@@ -9,6 +10,7 @@ from odoo.tools import SQL
 from ..engine import check, interest
 from ..models import credit_dunning_run
 from .common import CreditCommon
+from .smtp_server import RefusingSMTPServer
 
 
 class DunningCommon(CreditCommon):
@@ -467,6 +469,37 @@ class TestDunningRun(DunningCommon):
             self.assertIn(invoice.name, pdf.decode())
         else:
             self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def test_undelivered_email_shows_on_the_reminder(self):
+        self._invoice(self.customer, 1000, due_days=-15, date_days=-20)
+        comm = self._comm(self._run())
+        self.assertEqual(comm.state, "sent", "handed to the mail queue")
+        with RefusingSMTPServer() as server:
+            self.env["ir.mail_server"].create(
+                {
+                    "name": "Refusing test server",
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": server.port,
+                    "smtp_encryption": "none",
+                }
+            )
+            # Odoo sends no mail during tests unless told to: this test talks to
+            # its own server on 127.0.0.1.
+            with patch.object(
+                type(self.env["ir.mail_server"]), "_disable_send", classmethod(lambda cls: False)
+            ):
+                comm.mail_id.send()  # what the mail queue's cron does
+        self.assertEqual(
+            len(server.refused),
+            1,
+            f"the server was asked for the customer ({comm.mail_state}: {comm.mail_failure})",
+        )
+        self.assertEqual(comm.mail_state, "exception")
+        self.assertIn("550", comm.mail_failure)
+        undelivered = self.env["credit.dunning.communication"].search(
+            [("mail_state", "=", "exception")]
+        )
+        self.assertIn(comm, undelivered, "listed by the Email Not Delivered filter")
 
     def test_send_reminder_now_from_partner(self):
         self._invoice(self.customer, 100, due_days=-3, date_days=-3)
