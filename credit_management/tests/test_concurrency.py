@@ -12,22 +12,34 @@ from odoo.tests import TransactionCase, tagged
 from ..engine import check
 
 
+class CommittedDataCase(TransactionCase):
+    """Tests that need committed data and real separate connections: they
+    build their data in their own transactions and remove it afterwards."""
+
+    def _cursor(self):
+        return closing(db_connect(self.env.cr.dbname).cursor())
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _company_env(self, cr):
+        """An environment in the test database's company with a chart."""
+        env = self._env(cr)
+        company = env["res.company"].search([("chart_template", "!=", False)], limit=1)
+        self.assertTrue(company, "the test database has a company with a chart of accounts")
+        return env(context={"allowed_company_ids": company.ids}), company
+
+
 @tagged("post_install", "-at_install")
-class TestConcurrentPostings(TransactionCase):
+class TestConcurrentPostings(CommittedDataCase):
     """Two transactions posting for the same partner at the same time cannot
     both pass on the same exposure. This needs committed data and real
     separate connections, so it builds its data in its own transactions and
     removes it afterwards."""
 
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})
-
     def _setup_data(self):
-        with closing(db_connect(self.env.cr.dbname).cursor()) as cr:
-            env = self._env(cr)
-            company = env["res.company"].search([("chart_template", "!=", False)], limit=1)
-            self.assertTrue(company, "the test database has a company with a chart of accounts")
-            env = env(context={"allowed_company_ids": company.ids})
+        with self._cursor() as cr:
+            env, company = self._company_env(cr)
             previous_mode = company.credit_check_mode
             company.credit_check_mode = "block"
             partner = env["res.partner"].create({"name": "Concurrent Customer", "is_company": True})
@@ -98,20 +110,15 @@ class TestConcurrentPostings(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentDunningRuns(TransactionCase):
+class TestConcurrentDunningRuns(CommittedDataCase):
     """Two dunning runs of the same day on two real connections remind each
     customer once: the second waits on the first's claims, fails to
     serialize when the first commits, retries its batch and finds the
     customers taken. Committed data in its own transactions, removed after."""
 
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})
-
     def _setup_data(self):
-        with closing(db_connect(self.env.cr.dbname).cursor()) as cr:
-            env = self._env(cr)
-            company = env["res.company"].search([("chart_template", "!=", False)], limit=1)
-            env = env(context={"allowed_company_ids": company.ids})
+        with self._cursor() as cr:
+            env, company = self._company_env(cr)
             policy = env["credit.dunning.policy"].create(
                 {
                     "name": "Concurrency policy",
