@@ -5,6 +5,7 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 from ..engine import check, dunning
 
@@ -390,10 +391,9 @@ class CreditDunningCommunication(models.Model):
                 "number": number,
                 "partner_id": self.partner_id.id,
                 "body": self.env._(
-                    "%(company)s: %(amount)s %(currency)s is overdue. Please pay or call us.",
+                    "%(company)s: %(amount)s is overdue. Please pay or call us.",
                     company=self.company_id.name,
-                    amount=self.amount_due,
-                    currency=self.currency_id.name,
+                    amount=format_amount(self.env, self.amount_due, self.currency_id),
                 ),
             }
         )

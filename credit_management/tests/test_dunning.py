@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 from ..engine import check, interest
 from ..models import credit_dunning_run
@@ -500,6 +500,20 @@ class TestDunningRun(DunningCommon):
             [("mail_state", "=", "exception")]
         )
         self.assertIn(comm, undelivered, "listed by the Email Not Delivered filter")
+
+    def test_sms_reminder_is_queued(self):
+        # The test database installs Odoo's sms module for this channel.
+        self.assertIn("sms.sms", self.env)
+        self.first.write({"channel_email": False, "channel_sms": True})
+        self.customer.phone = "+32 470 12 34 56"
+        self._invoice(self.customer, 1000, due_days=-15, date_days=-20)
+        comm = self._comm(self._run())
+        self.assertEqual((comm.level_id, comm.state), (self.first, "sent"))
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertEqual((sms.number, sms.state), ("+32 470 12 34 56", "outgoing"))
+        self.assertIn(format_amount(self.env, 1000, self.currency), sms.body)
+        self.assertIn(self.company.name, sms.body)
 
     def test_send_reminder_now_from_partner(self):
         self._invoice(self.customer, 100, due_days=-3, date_days=-3)
