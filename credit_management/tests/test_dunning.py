@@ -504,6 +504,7 @@ class TestDunningRun(DunningCommon):
     def test_sms_reminder_is_queued(self):
         # The test database installs Odoo's sms module for this channel.
         self.assertIn("sms.sms", self.env)
+        self.policy.skip_levels = True  # straight to the level that sends SMS
         self.first.write({"channel_email": False, "channel_sms": True})
         self.customer.phone = "+32 470 12 34 56"
         self._invoice(self.customer, 1000, due_days=-15, date_days=-20)
