@@ -8,6 +8,28 @@ from ..engine import check
 
 @tagged("post_install", "-at_install")
 class TestCreditManagementTour(HttpCase):
+    def _overdue_invoice(self, company, partner, amount, days_late):
+        """A posted invoice of ``amount`` due ``days_late`` days ago (no check)."""
+        today = fields.Date.today()
+        invoice = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": today - timedelta(days=days_late + 10),
+                    "invoice_date_due": today - timedelta(days=days_late),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Goods", "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+        )
+        with check.skipped():
+            invoice._post(soft=False)
+        return invoice
+
     def test_menu_tour(self):
         """An accountant logs in and reaches the credit control menu."""
         self.start_tour("/odoo", "credit_management_menu_tour", login="admin")
@@ -58,23 +80,7 @@ class TestCreditManagementTour(HttpCase):
         partner = self.env["res.partner"].create(
             {"name": "Dunning Tour Customer", "is_company": True, "email": "tour@example.com"}
         )
-        invoice = (
-            self.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": fields.Date.today() - timedelta(days=20),
-                    "invoice_date_due": fields.Date.today() - timedelta(days=10),
-                    "invoice_line_ids": [
-                        Command.create({"name": "Goods", "price_unit": 250, "tax_ids": []})
-                    ],
-                }
-            )
-        )
-        with check.skipped():
-            invoice._post(soft=False)
+        invoice = self._overdue_invoice(company, partner, 250, days_late=10)
         # The company's policy has no level yet: the tour configures it. Only this
         # customer may be reminded.
         policy = self.env["credit.dunning.policy"].create({"name": "New policy"})
@@ -100,23 +106,7 @@ class TestCreditManagementTour(HttpCase):
         partner = self.env["res.partner"].create(
             {"name": "Collection Tour Customer", "is_company": True}
         )
-        invoice = (
-            self.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": fields.Date.today() - timedelta(days=40),
-                    "invoice_date_due": fields.Date.today() - timedelta(days=30),
-                    "invoice_line_ids": [
-                        Command.create({"name": "Goods", "price_unit": 900, "tax_ids": []})
-                    ],
-                }
-            )
-        )
-        with check.skipped():
-            invoice._post(soft=False)
+        invoice = self._overdue_invoice(company, partner, 900, days_late=30)
         self.start_tour(f"/odoo/res.partner/{partner.id}", "credit_collection_tour", login="admin")
         case = self.env["credit.collection.case"].search([("partner_id", "=", partner.id)])
         self.assertEqual(case.stage_type, "promised")
