@@ -98,6 +98,8 @@ def test_uninstall_leaves_nothing_behind(bare_db):
         [[row[1] for row in owned if row[0] == "ir.model.fields"]],
     )
     assert {row[0] for row in owned} >= {"ir.ui.menu", "res.groups"}, "nothing to check"
+    triggers = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'credit_management%'"
+    assert len(query(bare_db, triggers)) == 3, "the open balance triggers are installed"
 
     odoo_bin(
         "shell",
@@ -136,6 +138,8 @@ def test_uninstall_leaves_nothing_behind(bare_db):
         bare_db, "SELECT proname FROM pg_proc WHERE proname LIKE 'credit_management%'"
     )
     assert functions == [], f"SQL functions left behind: {functions}"
+    # Left behind, they would make every write to journal items fail.
+    assert query(bare_db, triggers) == [], "triggers left behind"
 
 
 def _ids_by_model(owned):

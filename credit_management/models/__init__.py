@@ -2,6 +2,7 @@ from . import res_company
 from . import res_config_settings
 from . import credit_risk_class
 from . import credit_check_lock
+from . import credit_open_balance
 from . import credit_checked_mixin
 from . import credit_override
 from . import credit_risk_score

@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..engine import exposure
+from ..engine import exposure, prepared
 
 # Where the effective limit comes from (the status query's limit_source).
 LIMIT_SOURCES = [
@@ -203,8 +203,8 @@ class ResPartner(models.Model):
     def _credit_status(self, company, partner_ids):
         """{commercial partner id: status row as a dict} for one company."""
         self._credit_flush()
-        rows = self.env.execute_query_dict(self._credit_status_sql(company, tuple(partner_ids)))
-        return {row["partner_id"]: row for row in rows}
+        prepared.execute(self.env.cr, self._credit_status_sql(company, tuple(partner_ids)))
+        return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
 
     @api.model
     def _credit_flush(self):

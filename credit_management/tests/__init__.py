@@ -10,3 +10,4 @@ from . import test_security
 from . import test_tour
 from . import test_dunning
 from . import test_collection
+from . import test_open_balance

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..engine import prepared
 from .common import CreditCommon
 
 
@@ -161,3 +163,36 @@ class TestExposure(CreditCommon):
         action = partner.with_context(credit_bucket="not_due").action_credit_open_items()
         items = self.env["account.move.line"].search(action["domain"])
         self.assertEqual(sum(items.mapped("amount_residual")), 250)
+
+    def test_status_runs_as_one_prepared_statement_on_fresh_data(self):
+        """The check's status query is prepared once per connection (a
+        statement for one partner serves two: ids are one array parameter) and
+        answers like the plain query, on the data of the moment."""
+        partners = self.env["res.partner"]
+        self._invoice(self.customer, 300)
+        partners._credit_flush()
+        plain = self.env.execute_query_dict(
+            partners._credit_status_sql(self.company, (self.customer.id,))
+        )
+        count = SQL("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'credit%%'")
+        status = partners._credit_status(self.company, [self.customer.id])
+        self.assertEqual(status[self.customer.id], plain[0])
+        prepared_count = self.env.execute_query(count)[0][0]
+        self.assertGreaterEqual(prepared_count, 1)
+        for amount in range(1, 8):  # past the custom plans, onto the generic one
+            self._invoice(self.customer, amount)
+            status = partners._credit_status(self.company, [self.customer.id, self.partner_a.id])
+        self.assertEqual(status[self.customer.id]["exposure"], 300 + sum(range(1, 8)))
+        self.assertEqual(status[self.partner_a.id]["exposure"], 0)
+        self.assertEqual(self.env.execute_query(count)[0][0], prepared_count, "prepared once")
+
+    def test_prepared_statement_types(self):
+        self.assertEqual(prepared._type([1, 2]), "integer[]")
+        self.assertEqual(prepared._type(2**40), "bigint")
+        self.assertEqual(prepared._type(self.today), "date")
+        self.assertEqual(prepared._type(1.5), "numeric")
+        self.assertIsNone(prepared._type(None))
+        self.assertIsNone(prepared._type([1, "a"]))
+        # A query with a parameter of unknown type runs as a plain query.
+        prepared.execute(self.env.cr, SQL("SELECT %s::int IS NULL", None))
+        self.assertEqual(self.env.cr.fetchall(), [(True,)])
