@@ -35,6 +35,7 @@
         "wizard/credit_collection_handover_views.xml",
         "views/credit_management_menus.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/res_users_demo.xml",

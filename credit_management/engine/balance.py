@@ -15,15 +15,26 @@ module's raw SQL. Its ``WHEN`` clause lets PostgreSQL skip the function for
 rows that neither were nor become open items, and for updates that change
 none of the columns the sums depend on. A row left with no item is deleted.
 
-An open item is a posted journal item with a partner, not reconciled, with a
-non-zero residual in company currency: the rule of the covering index of open
-items (account.move.line) and of the dunning selection. Items of every
-reconcilable account are kept; exposure reads the receivable ones.
+An open item is a posted journal item on a receivable account, with a
+partner and a due date, not reconciled, with a non-zero residual in company
+currency: the rule of the covering index of open items (account.move.line)
+and of the dunning selection. Payables, bank and outstanding payment lines are
+left out (the function returns at once for them).
 
-:func:`install` creates the trigger and brings the rows in line with the
-journal items (installation, upgrade); :func:`repair` does the latter alone
-(the nightly check), :func:`differences` lists what differs.
+Two transactions changing items of one partner with the same account,
+currency and due date now update the same row: the second waits for the
+first and, at Odoo's REPEATABLE READ isolation, fails to serialize and is
+retried (requests are; a cron tries again at its next run). Postings checked
+against credit were serialized per partner already (engine/check.py).
+
+A write that bypasses triggers (``session_replication_role = replica``, as
+``odoo-bin populate`` does; a restore with triggers disabled; changing the
+type of an account that has open items) leaves the rows wrong until the
+nightly check (:func:`repair`) brings them in line; :func:`differences` lists
+what differs. :func:`install` runs on installation and upgrade.
 """
+
+import hashlib
 
 from odoo.tools import SQL
 
@@ -35,6 +46,10 @@ ADD_FUNCTION = SQL(
     DECLARE
         remaining integer;
     BEGIN
+        IF NOT EXISTS (SELECT 1 FROM account_account
+                        WHERE id = item.account_id AND account_type = 'asset_receivable') THEN
+            RETURN;
+        END IF;
         INSERT INTO credit_open_balance AS b
                (company_id, partner_id, account_id, currency_id, date_due,
                 debit_residual, debit_residual_currency,
@@ -86,7 +101,8 @@ def _is_open(row):
     """SQL: the journal item ``row`` (OLD or NEW in a trigger) is open."""
     return SQL(
         "(%(row)s.parent_state = 'posted' AND %(row)s.reconciled IS NOT TRUE "
-        "AND %(row)s.amount_residual != 0 AND %(row)s.partner_id IS NOT NULL)",
+        "AND %(row)s.amount_residual != 0 AND %(row)s.partner_id IS NOT NULL "
+        "AND COALESCE(%(row)s.date_maturity, %(row)s.date) IS NOT NULL)",
         row=SQL(row),
     )
 
@@ -166,7 +182,8 @@ ACTUAL = SQL(
            count(*) AS items
       FROM account_move_line
      WHERE parent_state = 'posted' AND reconciled IS NOT TRUE AND amount_residual != 0
-       AND partner_id IS NOT NULL
+       AND partner_id IS NOT NULL AND COALESCE(date_maturity, date) IS NOT NULL
+       AND account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
      GROUP BY company_id, partner_id, account_id, currency_id, COALESCE(date_maturity, date)
     """
 )
@@ -189,15 +206,42 @@ SAME_ROW = SQL(
 )
 
 
+def _version():
+    """A fingerprint of the triggers' definitions."""
+    text = "\n".join(statement.code for statement in TRIGGERS)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
 def install(cr):
-    """Creates (or replaces) the trigger and brings the rows in line with the
-    journal items. Writers of journal items wait meanwhile, so that none is
-    counted twice or missed."""
-    cr.execute(SQL("LOCK TABLE account_move_line IN SHARE ROW EXCLUSIVE MODE"))
+    """Creates or replaces the functions, creates the triggers where they are
+    missing or differ, and brings the rows in line with the journal items.
+
+    Creating triggers locks journal items (writers and readers) until the
+    transaction ends, so an upgrade that does not change them leaves them
+    alone. On the first installation, items other users change after the
+    installing transaction began and before the trigger exists are not in
+    its view: the module's post-installation hook has the nightly check run
+    once right after, on fresh data."""
     cr.execute(ADD_FUNCTION)
     cr.execute(TRIGGER_FUNCTION)
-    for statement in TRIGGERS:
-        cr.execute(statement)
+    cr.execute(
+        SQL(
+            """SELECT obj_description(oid, 'pg_trigger') FROM pg_trigger
+                WHERE tgname = 'credit_management_open_balance_update'"""
+        )
+    )
+    installed = cr.fetchone()
+    if not installed or installed[0] != _version():
+        cr.execute(SQL("LOCK TABLE account_move_line IN SHARE ROW EXCLUSIVE MODE"))
+        for statement in TRIGGERS:
+            cr.execute(statement)
+        cr.execute(
+            SQL(
+                "COMMENT ON TRIGGER credit_management_open_balance_update "
+                "ON account_move_line IS %s",
+                _version(),
+            )
+        )
     repair(cr)
 
 

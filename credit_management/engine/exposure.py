@@ -137,7 +137,7 @@ def drop_functions(cr):
 
 
 def scope(companies, partner_ids=(), today=None):
-    today = (
+    today = fields.Date.to_date(
         today or companies.env.context.get("credit_today") or fields.Date.context_today(companies)
     )
     accounts = companies.env.execute_query(

@@ -28,7 +28,9 @@ SCALAR_TYPES = (
     (bool, "boolean"),
     (int, "bigint"),
     ((float, Decimal), "numeric"),
-    (str, "text"),
+    # a string takes the type its place in the query asks for (a date
+    # compared with a date column), as it does in a plain query
+    (str, "unknown"),
     (datetime.datetime, "timestamp"),
     (datetime.date, "date"),
 )
@@ -42,7 +44,8 @@ def _type(value):
             return "integer[]"  # ids: the only lists the status query takes
         kinds = {_type(item) for item in value}
         kind = kinds.pop() if len(kinds) == 1 else None
-        return f"{kind}[]" if kind and not kind.endswith("[]") else None
+        plain = kind and kind != "unknown" and not kind.endswith("[]")
+        return f"{kind}[]" if plain else None
     for python_type, pg_type in SCALAR_TYPES:
         if isinstance(value, python_type):
             if pg_type == "bigint" and abs(value) <= INT4_MAX:
@@ -51,17 +54,22 @@ def _type(value):
     return None
 
 
-def execute(cr, query):
+def execute(cr, query, version=""):
     """Executes ``query`` (an :class:`SQL`) as a prepared statement of the
     cursor's connection; as a plain query when a parameter's type cannot be
-    told. Fetch the result from ``cr`` as usual."""
+    told. Fetch the result from ``cr`` as usual.
+
+    ``version`` goes into the statement's name: pass what changes when the
+    result's columns may (the registry's sequence), so that a connection
+    prepares the query anew instead of executing a statement whose result
+    type no longer holds."""
     types = [_type(value) for value in query.params]
     if not types or None in types:
         cr.execute(query)
         return
     placeholders = tuple(f"${position}" for position in range(1, len(types) + 1))
     text = query.code % placeholders
-    digest = hashlib.sha1(f"{text}|{','.join(types)}".encode(), usedforsecurity=False)
+    digest = hashlib.sha1(f"{version}|{text}|{','.join(types)}".encode(), usedforsecurity=False)
     name = f"credit_{digest.hexdigest()[:24]}"
     cr.execute(SQL("SELECT 1 FROM pg_prepared_statements WHERE name = %s", name))
     if not cr.fetchone():

@@ -203,7 +203,11 @@ class ResPartner(models.Model):
     def _credit_status(self, company, partner_ids):
         """{commercial partner id: status row as a dict} for one company."""
         self._credit_flush()
-        prepared.execute(self.env.cr, self._credit_status_sql(company, tuple(partner_ids)))
+        prepared.execute(
+            self.env.cr,
+            self._credit_status_sql(company, tuple(partner_ids)),
+            version=self.env.registry.registry_sequence,
+        )
         return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
 
     @api.model

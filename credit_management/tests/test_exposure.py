@@ -191,6 +191,10 @@ class TestExposure(CreditCommon):
         self.assertEqual(prepared._type(2**40), "bigint")
         self.assertEqual(prepared._type(self.today), "date")
         self.assertEqual(prepared._type(1.5), "numeric")
+        self.assertEqual(prepared._type("2026-01-31"), "unknown")
+        # A string takes the type of what it is compared with, as in plain SQL.
+        prepared.execute(self.env.cr, SQL("SELECT %s < CURRENT_DATE", "2000-01-31"))
+        self.assertEqual(self.env.cr.fetchall(), [(True,)])
         self.assertIsNone(prepared._type(None))
         self.assertIsNone(prepared._type([1, "a"]))
         # A query with a parameter of unknown type runs as a plain query.

@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..engine import balance
+from ..engine import balance, check
 from .common import CreditCommon
 
 
@@ -169,4 +169,25 @@ class TestOpenBalance(CreditCommon):
             )
         )
         self.assertEqual(self._rows(self.customer), {})
+        self._assert_consistent()
+
+    def test_partner_merge_moves_the_balances_once(self):
+        """Merging customers repoints their journal items; the trigger moves
+        the sums once, and per-partner working rows with a unique index
+        (credit check locks) do not abort the merge."""
+        other = self.env["res.partner"].create({"name": "Customer Duplicate", "is_company": True})
+        self._invoice(self.customer, 700, due_days=30)
+        self._invoice(other, 300, due_days=30)
+        check.lock_partners(self.env, self.company, [self.customer.id, other.id])
+        self.env.flush_all()
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            [self.customer.id, other.id], self.customer, extra_checks=False
+        )
+        receivable = self.company_data["default_account_receivable"]
+        due = self.today + timedelta(days=30)
+        self.assertEqual(
+            self._rows(self.customer),
+            {(receivable.id, self.currency.id, due): (1000, 1000, 0, 0, 2)},
+        )
+        self.assertFalse(other.exists())
         self._assert_consistent()

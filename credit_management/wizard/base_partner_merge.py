@@ -1,0 +1,22 @@
+from odoo import models
+
+# Tables Odoo's merges (of partners, and of accounts through the same code)
+# must not repoint: they update every foreign key in SQL, and a unique index
+# would abort the whole merge. Open balances follow the journal items, whose
+# repointing the trigger sees; locks, scores and dunning claims are working
+# rows per partner, deleted with the merged partners and made again for the
+# one kept.
+NOT_MERGED = (
+    "credit_open_balance",
+    "credit_check_lock",
+    "credit_risk_score",
+    "credit_dunning_claim",
+)
+
+
+class BasePartnerMergeAutomaticWizard(models.TransientModel):
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _get_fk_on(self, table):
+        relations = super()._get_fk_on(table)
+        return [(name, column) for name, column in relations if name not in NOT_MERGED]
