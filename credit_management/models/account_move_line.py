@@ -9,10 +9,11 @@ class AccountMoveLine(models.Model):
     )
     credit_dunning_date = fields.Date(string="Last Reminder", compute="_compute_credit_dunning")
 
-    # The credit check reads a partner's open items on every posting: a
-    # covering index of open items (income lines have no residual and stay
-    # out) lets PostgreSQL answer from the index alone, summing per partner,
-    # company and currency in index order.
+    # The dunning run reads its debtors' open items batch by batch, and the
+    # drill-downs of exposure list a partner's: a covering index of open
+    # items (income lines have no residual and stay out) answers both from
+    # the index alone. Exposure itself reads the open balances
+    # (engine/balance.py), which follow the same rule.
     _credit_open_items_idx = models.Index(
         "(partner_id, company_id, currency_id) INCLUDE (account_id, amount_residual, "
         "amount_residual_currency, date_maturity, date) "
