@@ -141,6 +141,14 @@ list_db = True
 CONF
 }
 
+require_tools() {
+    # Chromium runs the browser tours; wkhtmltopdf prints every PDF report
+    # (Odoo answers "Unable to find Wkhtmltopdf" without it).
+    apt_install chromium wkhtmltopdf
+    command -v chromium >/dev/null || die "Chromium is required for the browser tours (Debian package 'chromium')."
+    command -v wkhtmltopdf >/dev/null || die "wkhtmltopdf is required to print PDF reports (Debian package 'wkhtmltopdf')."
+}
+
 odoo_bin() {
     python "$ODOO_PATH/odoo-bin" "$@"
 }

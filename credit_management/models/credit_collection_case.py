@@ -4,6 +4,7 @@ import io
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools.misc import split_every
 
 from ..engine import collection
 from .credit_collection_stage import CLOSED_TYPES
@@ -579,7 +580,7 @@ class CreditCollectionCase(models.Model):
         Promise.search([("state", "=", "open")])._decide()
         Plan.search([("state", "=", "active")])._decide()
         cases = self.search([("stage_type", "not in", CLOSED_TYPES)])
-        for batch in self.env.cr.split_for_in_conditions(cases.ids, 1000):
+        for batch in split_every(1000, cases.ids):
             batch_cases = self.browse(batch)
             self.env.add_to_compute(self._fields["amount_overdue"], batch_cases)
             batch_cases._close_if_settled()
