@@ -20,6 +20,7 @@
         "views/credit_limit_request_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "report/credit_report_layout.xml",
         "report/credit_status_report.xml",
         "report/credit_dunning_letter.xml",
         "data/mail_template_data.xml",

@@ -285,6 +285,25 @@ def differences(cr):
     return [(row[:5], row[5:10], row[10:]) for row in cr.fetchall()]
 
 
+def repair_accounts(cr, account_ids):
+    """Rebuilds the rows of some accounts from their items. For a change of
+    account type, which the trigger does not see: the items do not change,
+    and Odoo updates their residuals in SQL before it writes the new type."""
+    ids = sorted(set(account_ids))
+    cr.execute(SQL("DELETE FROM credit_open_balance WHERE account_id = ANY(%s)", ids))
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO credit_open_balance (%(columns)s)
+            SELECT %(columns)s FROM (%(actual)s) actual WHERE actual.account_id = ANY(%(ids)s)
+            """,
+            columns=COLUMNS,
+            actual=ACTUAL,
+            ids=ids,
+        )
+    )
+
+
 def repair(cr):
     """Brings credit_open_balance in line with the journal items, touching
     only the rows that differ: an upgrade leaves a correct table as it is,

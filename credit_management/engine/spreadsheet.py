@@ -1,17 +1,77 @@
-"""Reading tabular files (.csv, .xls, .xlsx) into rows of text cells.
+"""Reading tabular files (.csv, .xls, .xlsx) into rows of text cells, and
+reading amounts written in them.
 
 Plain Python, no ORM: the import wizard turns a file into a header and rows,
 and reports a clear reason when the file cannot be read.
+
+Amounts typed as text ("25,000", "1.500") mean different numbers in
+different locales: they are read with the decimal separator the user
+chose, and anything that does not fit that format exactly is refused rather
+than guessed. Numeric cells of a workbook carry their value and need no
+guess.
 """
 
 import csv
 import io
+import math
+import re
 
 SUFFIXES = (".csv", ".xls", ".xlsx")
+
+# Decimal separator -> the thousands separator that goes with it.
+THOUSANDS = {".": ",", ",": "."}
+# Characters that also group thousands (spaces, no-break spaces, the Swiss apostrophe).
+GROUP_SPACES = (" ", "\u00a0", "\u202f", "'", "\u2019")
+# Larger amounts are typing errors (and overflow numeric columns).
+MAX_AMOUNT = 1e15
 
 
 class UnreadableFile(ValueError):
     """The file is not a spreadsheet of a supported kind."""
+
+
+class BadNumber(ValueError):
+    """A cell is not a finite number in the expected format."""
+
+
+class Number(str):
+    """A numeric workbook cell: reads as its text, keeps its value in ``value``."""
+
+    value = 0.0
+
+    def __new__(cls, value):
+        value = float(value)
+        text = str(int(value)) if value.is_integer() else repr(value)
+        cell = super().__new__(cls, text)
+        cell.value = value
+        return cell
+
+
+def parse_number(cell, decimal="."):
+    """The number in ``cell``, None when it is empty.
+
+    Text must be written with ``decimal`` as decimal separator and, if at
+    all, the matching thousands separator in groups of three ("1,234.56"
+    or "1.234,56"); spaces may group thousands too. Raises
+    :class:`BadNumber` for anything else, and for NaN, infinities and
+    amounts of 10^15 or more.
+    """
+    if isinstance(cell, Number):
+        value = cell.value
+    else:
+        text = (cell or "").strip()
+        if not text:
+            return None
+        for space in GROUP_SPACES:
+            text = text.replace(space, "")
+        thousands = THOUSANDS[decimal]
+        pattern = rf"[+-]?(\d{{1,3}}(\{thousands}\d{{3}})+|\d+)(\{decimal}\d+)?"
+        if not re.fullmatch(pattern, text):
+            raise BadNumber(text)
+        value = float(text.replace(thousands, "").replace(decimal, "."))
+    if not math.isfinite(value) or abs(value) >= MAX_AMOUNT:
+        raise BadNumber(str(cell))
+    return value
 
 
 def read_rows(content, filename):
@@ -57,8 +117,8 @@ def _read_csv(content):
 def _cell_text(value):
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Number(value)
     return str(value)
 
 

@@ -9,8 +9,10 @@ from . import credit_risk_score
 from . import credit_limit_request
 from . import credit_exposure
 from . import res_partner
+from . import account_account
 from . import account_move
 from . import account_move_line
+from . import ir_actions_report
 from . import mail_activity
 from . import credit_late_interest
 from . import credit_dunning_policy

@@ -598,3 +598,69 @@ class CreditCollectionCase(models.Model):
                 case.activity_schedule(
                     "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
                 )
+
+    # ------------------------------------------------------------------
+    # Partner merges
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _merge_prepare(self, partners, dst_partner):
+        """Before ``partners`` are merged into ``dst_partner``: of their open
+        customer cases, one per company is kept (the destination's, else the
+        oldest) and the others are closed, so that repointing them does not
+        break the one-open-case rule. Returns ``[(kept, closed)]`` for
+        :meth:`_merge_absorb` once the partners are merged."""
+        cases = self.search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("kind", "=", "partner"),
+                ("stage_type", "not in", CLOSED_TYPES),
+            ],
+            order="date_opened, id",
+        )
+        merges = []
+        for company_cases in cases.grouped("company_id").values():
+            if len(company_cases) < 2:
+                continue
+            own = company_cases.filtered(lambda c: c.partner_id == dst_partner)
+            kept = own[:1] or company_cases[:1]
+            closed = company_cases - kept
+            for case in closed:
+                case.message_post(
+                    body=self.env._(
+                        "Customer merged into %(partner)s: this case goes on as %(case)s.",
+                        partner=dst_partner.display_name,
+                        case=kept.name,
+                    ),
+                    partner_ids=case.user_id.partner_id.ids,
+                )
+            closed._move_to("closed")
+            merges.append((kept, closed))
+        return merges
+
+    def _merge_absorb(self, closed):
+        """The kept case takes over the items, promises, plans and disputes
+        of the cases closed by :meth:`_merge_prepare`."""
+        self.ensure_one()
+        self.write(
+            {
+                "item_ids": [Command.link(item.id) for item in closed.item_ids],
+                "broken_promise_count": self.broken_promise_count
+                + sum(closed.mapped("broken_promise_count")),
+                "escalated": self.escalated or any(closed.mapped("escalated")),
+                "user_id": self.user_id.id or closed.user_id[:1].id,
+            }
+        )
+        closed.promise_ids.write({"case_id": self.id})
+        closed.plan_ids.write({"case_id": self.id})
+        closed.dispute_ids.write({"case_id": self.id})
+        collectors = ", ".join(f"{case.name} ({case.user_id.name or '-'})" for case in closed)
+        self.message_post(
+            body=self.env._(
+                "Customers merged: this case takes over the items, promises, payment plans "
+                "and disputes of %s.",
+                collectors,
+            ),
+            partner_ids=closed.user_id.partner_id.ids,
+        )
+        self._resume_stage()

@@ -536,19 +536,15 @@ class TestCaseDocuments(CollectionCommon):
         self.assertIn(late.name, html)
         self.assertIn("Statement of Account", html)
         agency = self.env["res.partner"].create({"name": "Agency", "email": "a@example.com"})
-        self.env["credit.collection.handover"].create(
+        self.env["credit.collection.handover"].with_context(force_report_rendering=True).create(
             {"case_id": case.id, "partner_id": agency.id, "handover_type": "legal", "send": True}
         ).action_confirm()
         message = case.message_ids[0]
         self.assertEqual(message.partner_ids, agency)
         csv_file = message.attachment_ids.filtered(lambda a: a.mimetype == "text/csv")
         case_file = message.attachment_ids - csv_file
-        # A PDF where wkhtmltopdf renders it, else (tests) the HTML it would print.
-        if case_file.mimetype == "text/html":
-            self.assertIn(case.name, case_file.raw.decode())
-            self.assertIn("Case File", case_file.raw.decode())
-        else:
-            self.assertTrue(case_file.raw.startswith(b"%PDF"))
+        self.assertEqual(case_file.mimetype, "application/pdf")
+        self.assertTrue(case_file.raw.startswith(b"%PDF"))
         rows = list(csv.DictReader(io.StringIO(csv_file.raw.decode())))
         self.assertEqual(
             sorted(r["document"] for r in rows), sorted(case.item_ids.move_id.mapped("name"))

@@ -40,11 +40,17 @@ class TestLimitImport(CreditCommon):
             "External Rating",
         ]
 
-    def _wizard(self, content, filename):
+    def _wizard(self, content, filename, decimal="."):
         return (
             self.env["credit.limit.import"]
             .with_company(self.company)
-            .create({"file": base64.b64encode(content), "filename": filename})
+            .create(
+                {
+                    "file": base64.b64encode(content),
+                    "filename": filename,
+                    "decimal_separator": decimal,
+                }
+            )
         )
 
     def _csv(self, rows, sep=","):
@@ -80,7 +86,7 @@ class TestLimitImport(CreditCommon):
 
     def test_semicolon_csv_with_decimal_comma(self):
         content = self._csv([["BE0477472701", "", "", "1 250,75", "", "", ""]], sep=";")
-        self._wizard(content, "limits.csv").action_import()
+        self._wizard(content, "limits.csv", decimal=",").action_import()
         self.assertEqual(self._limit(self.alpha), 1250.75)
 
     def test_xlsx(self):
@@ -94,6 +100,18 @@ class TestLimitImport(CreditCommon):
         self._wizard(buffer.getvalue(), "limits.xlsx").action_import()
         self.assertEqual(self._limit(self.alpha), 3000)
         self.assertEqual(self._limit(self.gamma), 4500.5)
+
+    def test_xlsx_numeric_cells_need_no_format(self):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(self.header)
+        sheet.append(["BE0477472701", None, None, 25000.5, None, None, None])
+        sheet.append([None, None, "C-0042", "1.500", None, None, None])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        self._wizard(buffer.getvalue(), "limits.xlsx", decimal=",").action_import()
+        self.assertEqual(self._limit(self.alpha), 25000.5, "a number cell is its value")
+        self.assertEqual(self._limit(self.gamma), 1500, "text follows the decimal comma")
 
     def test_xls(self):
         book = xlwt.Workbook()
@@ -139,7 +157,7 @@ class TestLimitImport(CreditCommon):
                 "No partner found",
                 "several partners",
                 "negative",
-                "not a number",
+                "not a number written as 1,234.56",
                 "Unknown currency",
                 "Unknown risk class",
                 "between 0 and 100",
@@ -154,6 +172,45 @@ class TestLimitImport(CreditCommon):
             wizard.action_import()
         self.assertIn("Nothing was imported: 9 row(s)", str(raised.exception))
         self.assertEqual(self._limit(self.alpha), 0, "the valid row was not written either")
+
+    def test_separators_follow_the_chosen_format(self):
+        rows = [
+            ["BE0477472701", "", "", "25,000", "", "", ""],
+            ["", "", "C-0042", "1.500", "", "", ""],
+        ]
+        content = self._csv(rows, sep=";")
+        wizard = self._wizard(content, "limits.csv", decimal=".")
+        wizard.action_preview()
+        lines = wizard.line_ids.sorted("row")
+        self.assertEqual(lines.mapped("amount_text"), ["25,000", "1.500"])
+        self.assertEqual(lines.mapped("credit_limit"), [25000.0, 1.5])
+        wizard = self._wizard(content, "limits.csv", decimal=",")
+        wizard.action_preview()
+        self.assertEqual(wizard.line_ids.sorted("row").mapped("credit_limit"), [25.0, 1500.0])
+
+    def test_default_format_is_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        content = self._csv([["BE0477472701", "", "", "1", "", "", ""]])
+        Import = self.env["credit.limit.import"].with_company(self.company)
+        vals = {"file": base64.b64encode(content), "filename": "l.csv"}
+        self.assertEqual(Import.with_context(lang="en_US").create(vals).decimal_separator, ".")
+        self.env.user.lang = "fr_FR"
+        self.assertEqual(Import.create(vals).decimal_separator, ",")
+
+    def test_amounts_that_are_no_finite_number_are_row_errors(self):
+        bad = ["nan", "inf", "-inf", "1e999", "1e5", "1,5", "12,34,567", "0x10", "1.2.3", "1" * 16]
+        rows = [["BE0477472701", "", "", text, "", "", ""] for text in bad]
+        wizard = self._wizard(self._csv(rows, sep=";"), "limits.csv")
+        wizard.action_preview()
+        for line, text in zip(wizard.line_ids.sorted("row"), bad, strict=True):
+            self.assertIn(f"Credit limit {text} is not a number written as 1,234.56", line.error)
+        rating = self._csv([["BE0477472701", "", "", "", "", "", "nan"]])
+        wizard = self._wizard(rating, "limits.csv")
+        wizard.action_preview()
+        self.assertIn("External rating nan is not a number", wizard.line_ids.error)
+        with self.assertRaises(UserError):
+            wizard.action_import()
+        self.assertEqual(self.alpha.credit_external_rating, 0)
 
     def test_unreadable_files(self):
         cases = [

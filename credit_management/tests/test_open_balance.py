@@ -191,3 +191,49 @@ class TestOpenBalance(CreditCommon):
         )
         self.assertFalse(other.exists())
         self._assert_consistent()
+
+    def test_account_becoming_receivable_brings_its_items_at_once(self):
+        """Odoo computes the residuals of an account made reconcilable in SQL
+        before it writes the new type: the trigger sees nothing, so the
+        account's write rebuilds its rows (and drops them when the account
+        stops being receivable)."""
+        account = self.env["account.account"].create(
+            {"name": "Old customer ledger", "code": "411900", "account_type": "asset_current"}
+        )
+        due = self.today + timedelta(days=15)
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": account.id,
+                            "partner_id": self.customer.id,
+                            "debit": 640.0,
+                            "date_maturity": due,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": 640.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        self.assertEqual(self._rows(self.customer), {})
+        account.write({"account_type": "asset_receivable", "reconcile": True})
+        self.assertEqual(
+            self._rows(self.customer), {(account.id, self.currency.id, due): (640, 640, 0, 0, 1)}
+        )
+        self._assert_consistent()
+        account.write({"account_type": "asset_current"})
+        self.env.flush_all()
+        left = self.env.execute_query(
+            SQL("SELECT count(*) FROM credit_open_balance WHERE account_id = %s", account.id)
+        )
+        self.assertEqual(left, [(0,)])
+        self._assert_consistent()

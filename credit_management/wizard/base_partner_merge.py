@@ -17,6 +17,20 @@ NOT_MERGED = (
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
     _inherit = "base.partner.merge.automatic.wizard"
 
+    def _update_foreign_keys(self, src_partners, dst_partner):
+        # Merged customers may each have an open collection case: one per
+        # company goes on, the others are closed first (the one-open-case
+        # index would abort the merge) and handed over once the items are
+        # the destination's. The merge itself repoints every table in SQL
+        # whatever the user's rights; the cases it touches are the merged
+        # partners', not records a user chose.
+        Case = self.env["credit.collection.case"].sudo()
+        merges = Case._merge_prepare(src_partners | dst_partner, dst_partner)
+        result = super()._update_foreign_keys(src_partners, dst_partner)
+        for kept, closed in merges:
+            kept._merge_absorb(closed)
+        return result
+
     def _get_fk_on(self, table):
         relations = super()._get_fk_on(table)
         return [(name, column) for name, column in relations if name not in NOT_MERGED]

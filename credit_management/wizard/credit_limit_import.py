@@ -25,20 +25,10 @@ def _normalize_key(value):
     return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
 
 
-def _parse_amount(text):
-    """'12 500,50', '12,500.50' and '12500.5' all read as 12500.5; None when empty."""
-    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        return None
-    if "," in text and "." in text:
-        text = (
-            text.replace(",", "")
-            if text.rfind(".") > text.rfind(",")
-            else (text.replace(".", "").replace(",", "."))
-        )
-    elif "," in text:
-        text = text.replace(",", ".")
-    return float(text)
+NUMBER_FORMATS = [
+    (".", "1,234.56 (decimal point)"),
+    (",", "1.234,56 (decimal comma)"),
+]
 
 
 class CreditLimitImport(models.TransientModel):
@@ -50,12 +40,26 @@ class CreditLimitImport(models.TransientModel):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, default=lambda self: self.env.company
     )
+    decimal_separator = fields.Selection(
+        selection=NUMBER_FORMATS,
+        string="Numbers Written As",
+        required=True,
+        default=lambda self: self._default_decimal_separator(),
+        help="How amounts typed as text in the file are read; numeric cells of a workbook "
+        "need no format. A value that does not fit this format is a row error.",
+    )
     state = fields.Selection(
         selection=[("upload", "Upload"), ("preview", "Preview")], default="upload", required=True
     )
     line_ids = fields.One2many("credit.limit.import.line", "import_id", readonly=True)
     error_count = fields.Integer(compute="_compute_counts")
     valid_count = fields.Integer(compute="_compute_counts")
+
+    @api.model
+    def _default_decimal_separator(self):
+        # The user's language decides, as it does for numbers typed in Odoo.
+        lang = self.env["res.lang"]._lang_get(self.env.user.lang or "en_US")
+        return "," if lang and lang.decimal_point == "," else "."
 
     @api.depends("line_ids.error")
     def _compute_counts(self):
@@ -97,7 +101,10 @@ class CreditLimitImport(models.TransientModel):
 
         def cell(row, key):
             index = positions.get(key)
-            return row[index].strip() if index is not None and index < len(row) else ""
+            if index is None or index >= len(row):
+                return ""
+            value = row[index]
+            return value if isinstance(value, spreadsheet.Number) else value.strip()
 
         return [
             (number, {key: cell(row, key) for key in COLUMNS})
@@ -168,12 +175,27 @@ class CreditLimitImport(models.TransientModel):
             return env._("The partner already appears on row %s.", seen[partner_ids[0]])
         return ""
 
+    def _parse(self, text):
+        """A number of the file in the wizard's format; None when empty."""
+        return spreadsheet.parse_number(text, self.decimal_separator)
+
+    def _number_error(self, label, text):
+        number_format = dict(NUMBER_FORMATS)[self.decimal_separator]
+        return self.env._(
+            "%(label)s %(value)s is not a number written as %(format)s (nor under 10^15).",
+            label=label,
+            value=text,
+            format=number_format,
+        )
+
     def _check_limit(self, values, line, **_kw):
         env = self.env
+        if values["credit_limit"]:
+            line["amount_text"] = values["credit_limit"]
         try:
-            limit = _parse_amount(values["credit_limit"])
-        except ValueError:
-            return env._("Credit limit %s is not a number.", values["credit_limit"])
+            limit = self._parse(values["credit_limit"])
+        except spreadsheet.BadNumber:
+            return self._number_error(env._("Credit limit"), values["credit_limit"])
         if limit is None:
             return ""
         if limit < 0:
@@ -209,9 +231,9 @@ class CreditLimitImport(models.TransientModel):
             line["risk_class_id"] = risk_class.id
         if values["external_rating"]:
             try:
-                rating = _parse_amount(values["external_rating"])
-            except ValueError:
-                rating = -1
+                rating = self._parse(values["external_rating"])
+            except spreadsheet.BadNumber:
+                return self._number_error(env._("External rating"), values["external_rating"])
             if not 0 <= rating <= 100:
                 return env._(
                     "External rating %s is not between 0 and 100.", values["external_rating"]
@@ -296,7 +318,8 @@ class CreditLimitImportLine(models.TransientModel):
     key = fields.Char(string="Matched By")
     partner_id = fields.Many2one("res.partner")
     set_limit = fields.Boolean()
-    original_amount = fields.Float(string="Amount in File")
+    amount_text = fields.Char(string="As Written")
+    original_amount = fields.Float(string="Amount Read")
     currency_id = fields.Many2one("res.currency", string="File Currency")
     credit_limit = fields.Float(string="Credit Limit")
     risk_class_id = fields.Many2one("credit.risk.class")
