@@ -11,6 +11,7 @@ from . import credit_exposure
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import account_move_dunning
 from . import mail_activity
 from . import credit_late_interest
 from . import credit_dunning_policy
