@@ -1,6 +1,7 @@
 """Risk classes A-E and the standard dunning policy became data: the records
 that the demo data (or the users) created already take the data's XML ids,
-so that the update creates no second class or policy of the same name."""
+so that the update creates no second class or policy of the same name.
+Dunning lines of reminders that never went out give their levels back."""
 
 CODES = "abcde"
 
@@ -18,6 +19,14 @@ def _rename(cr, old, new):
 def migrate(cr, version):
     if not version:
         return
+    # Lines raise a level only for reminders ready to send or sent now: the
+    # lines of previews, blocked and failed reminders reserve none.
+    cr.execute(
+        """UPDATE credit_dunning_line line SET new_level = FALSE
+             FROM credit_dunning_communication comm
+            WHERE comm.id = line.communication_id AND line.new_level
+              AND comm.state IN ('draft', 'blocked', 'failed')"""
+    )
     for code in CODES:
         _rename(cr, f"credit_risk_class_{code}_demo", f"credit_risk_class_{code}")
         # A shared class of that code made by hand stands for the data's one.
