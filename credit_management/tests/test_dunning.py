@@ -760,8 +760,9 @@ class TestDunningPreview(DunningCommon):
         comm = self._comm(self._run())
         self.assertEqual((comm.level_id, comm.state), (self.final, "sent"))
         self.assertEqual(comm.interest_total, draft.interest_total)
-        # The preview confirmed afterwards leaves the customer to that run.
-        preview.action_confirm()
+        # The preview confirmed afterwards (by a credit controller) leaves the
+        # customer to that run.
+        preview.with_user(self.controller).action_confirm()
         self.assertFalse(preview.communication_ids)
         self.assertEqual(preview.stats["claimed"], 1)
         self.assertEqual(
