@@ -145,7 +145,7 @@ def bench_ours(env, company, repeat):
 
     figures = datagen.timed(full_run, repeat)
     report(
-        f"full run ({counts['comms']} communications, {counts['lines']} lines, levels applied, "
+        f"full run ({counts['comms']} communications, {counts['lines']} lines, levels reserved, "
         f"no mail sent; Python peak {counts['peak'] / 2**20:.0f} MiB)",
         figures,
         "< 60 s",

@@ -77,6 +77,38 @@ def test_installed_without_demo_data(bare_db):
     }
 
 
+def test_usable_without_demo_data(bare_db):
+    """Risk classes A-E (shared) and a standard dunning policy per company,
+    new companies included; no company reminds anybody until someone picks a
+    policy."""
+    odoo_bin(
+        "shell",
+        "-d",
+        bare_db,
+        "--no-http",
+        "--log-level=warn",
+        stdin="env['res.company'].create({'name': 'Company Made Later'})\nenv.cr.commit()\n",
+    )
+    classes = query(
+        bare_db, "SELECT code FROM credit_risk_class WHERE company_id IS NULL ORDER BY code"
+    )
+    assert classes == [(code,) for code in "ABCDE"]
+    policies = query(
+        bare_db,
+        """
+        SELECT company.name, company.credit_dunning_policy_id, COUNT(level.id),
+               COUNT(*) FILTER (WHERE level.fee_type != 'none' OR level.charge_interest
+                                   OR level.charge_compensation)
+          FROM res_company company
+          LEFT JOIN credit_dunning_policy policy ON policy.company_id = company.id
+          LEFT JOIN credit_dunning_level level ON level.policy_id = policy.id
+         GROUP BY company.id ORDER BY company.id""",
+    )
+    assert len(policies) == 2
+    assert policies[1][0] == "Company Made Later"
+    assert [row[1:] for row in policies] == [(None, 4, 0), (None, 4, 0)]
+
+
 def test_upgrade(bare_db):
     log = odoo_bin("-d", bare_db, "-u", ",".join(ADDONS), "--stop-after-init", "--log-level=info")
     assert "Modules loaded." in log

@@ -12,9 +12,29 @@ journal item (one per installment); its *rank* the position of its level in
 the policy (1 = first level; 0 = never dunned under this policy).
 """
 
+import contextvars
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from odoo.tools import SQL
+
+_posting_charges = contextvars.ContextVar("credit_dunning_posting_charges", default=False)
+
+
+@contextmanager
+def posting_charges():
+    """Marks the invoices created in the block as reminder charges. A
+    context variable, unlike an Odoo context key, cannot be set by an RPC
+    caller: only the dunning code marks (or unmarks) charges."""
+    token = _posting_charges.set(True)
+    try:
+        yield
+    finally:
+        _posting_charges.reset(token)
+
+
+def is_posting_charges():
+    return _posting_charges.get()
 
 
 @dataclass
@@ -226,8 +246,14 @@ def batch_table(ctx):
             WINDOW debtor AS (PARTITION BY debtor_id)
         ),
         listed AS (
-            SELECT i.*, lvl.fee_type, lvl.fee_amount, lvl.charge_interest,
-                   lvl.charge_compensation, pol.interest_rule_id,
+            -- Charges invoiced for earlier reminders are owed like any item,
+            -- but earn no interest or compensation of their own.
+            SELECT i.*, lvl.fee_type, lvl.fee_amount,
+                   lvl.charge_interest AND move.credit_dunning_charges IS NOT TRUE
+                       AS charge_interest,
+                   lvl.charge_compensation AND move.credit_dunning_charges IS NOT TRUE
+                       AS charge_compensation,
+                   pol.interest_rule_id,
                    CASE WHEN i.residual < 0 THEN 'credit' ELSE 'item' END AS kind,
                    SUM(i.residual) FILTER (WHERE i.residual > 0)
                        OVER (PARTITION BY i.move_id) AS move_debt,
@@ -235,19 +261,23 @@ def batch_table(ctx):
                        OVER (PARTITION BY i.move_id) AS first_new_of_move
               FROM flagged i
               JOIN credit_dunning_policy pol ON pol.id = i.policy_id
+              JOIN account_move move ON move.id = i.move_id
               LEFT JOIN credit_dunning_level lvl ON lvl.id = i.new_level_id
              WHERE (i.new_items > 0 OR i.debtor_id = ANY(%(forced)s))
                AND i.balance > 0 AND i.listed_total > 0 AND %(listed_filter)s
         ),
+        -- Charged: by reminders on their way or sent (lines raising a
+        -- level), not by previews nor by blocked or failed reminders.
         charged AS (
             SELECT line.move_line_id AS item_id, SUM(line.interest) AS interest
               FROM credit_dunning_line line
              WHERE line.move_line_id IN (SELECT item_id FROM listed WHERE new_level_id IS NOT NULL)
+               AND line.new_level
              GROUP BY line.move_line_id
         ),
         compensated AS (
             SELECT DISTINCT line.move_id FROM credit_dunning_line line
-             WHERE line.compensation > 0
+             WHERE line.compensation > 0 AND line.new_level
                AND line.move_id IN (SELECT move_id FROM listed WHERE charge_compensation)
         ),
         periods AS (SELECT * FROM (%(periods)s) p(rule_id, first, last, rate)),
@@ -353,8 +383,10 @@ def insert_communications(ctx, run_id, uid, ready=False):
     )
 
 
-def insert_lines(communication_ids):
-    """The lines of the new communications, from the batch table."""
+def insert_lines(communication_ids, ready=False):
+    """The lines of the new communications, from the batch table. Only the
+    lines of communications ``ready`` to send raise a level (``new_level``,
+    which holds the unique index): a preview's lines reserve nothing."""
     return SQL(
         """
         INSERT INTO credit_dunning_line
@@ -363,25 +395,29 @@ def insert_lines(communication_ids):
                 amount_residual_currency, currency_id, fee, interest, compensation)
         SELECT comm.id, p.item_id, p.move_id, p.kind,
                COALESCE(p.new_level_id, p.cur_level_id), p.cur_level_id,
-               p.new_level_id IS NOT NULL, p.maturity, p.days_late, p.residual,
+               %(ready)s AND p.new_level_id IS NOT NULL, p.maturity, p.days_late, p.residual,
                p.residual_currency, p.currency_id, p.fee, p.interest, p.compensation
           FROM %(table)s p
           JOIN credit_dunning_communication comm ON comm.partner_id = p.debtor_id
          WHERE comm.id = ANY(%(comms)s)
         """,
         comms=list(communication_ids),
+        ready=bool(ready),
         table=SQL.identifier(BATCH_TABLE),
     )
 
 
 def apply_levels(communication_ids, today):
     """Gives the journal items the levels of the lines of
-    ``communication_ids``: the reminder is on its way."""
+    ``communication_ids``, which went out: the last reminder is the day it
+    went out (``today``), or its run's day when that is later (simulated
+    runs)."""
     return SQL(
         """
         INSERT INTO credit_dunning_item (move_line_id, level_id, date)
-        SELECT line.move_line_id, line.level_id, %(today)s
+        SELECT line.move_line_id, line.level_id, GREATEST(comm.date, %(today)s)
           FROM credit_dunning_line line
+          JOIN credit_dunning_communication comm ON comm.id = line.communication_id
          WHERE line.communication_id = ANY(%(comms)s) AND line.new_level
         ON CONFLICT (move_line_id) DO UPDATE
            SET level_id = EXCLUDED.level_id, date = EXCLUDED.date
@@ -393,15 +429,49 @@ def apply_levels(communication_ids, today):
 
 def mark_to_send(communication_ids):
     """Draft communications become ready to send through their level's
-    channels (one statement, not one write per communication)."""
+    channels, and their lines that reach a new level reserve it (one
+    statement each, not one write per communication)."""
     return SQL(
         """
-        UPDATE credit_dunning_communication comm
-           SET state = 'to_send', channel_email = level.channel_email,
-               channel_letter = level.channel_letter, channel_phone = level.channel_phone,
-               channel_sms = level.channel_sms
-          FROM credit_dunning_level level
-         WHERE level.id = comm.level_id AND comm.id = ANY(%s) AND comm.state = 'draft'
+        WITH ready AS (
+            UPDATE credit_dunning_communication comm
+               SET state = 'to_send', channel_email = level.channel_email,
+                   channel_letter = level.channel_letter, channel_phone = level.channel_phone,
+                   channel_sms = level.channel_sms
+              FROM credit_dunning_level level
+             WHERE level.id = comm.level_id AND comm.id = ANY(%(comms)s) AND comm.state = 'draft'
+            RETURNING comm.id
+        )
+        UPDATE credit_dunning_line line SET new_level = TRUE
+          FROM ready
+         WHERE line.communication_id = ready.id AND line.kind = 'item'
+           AND line.level_id IS DISTINCT FROM line.previous_level_id
+        """,
+        comms=list(communication_ids),
+    )
+
+
+def release_levels(communication_ids):
+    """The lines of blocked or failed communications give their levels back:
+    the items stay where they were and the next run may raise them again."""
+    return SQL(
+        """
+        UPDATE credit_dunning_line SET new_level = FALSE
+         WHERE communication_id = ANY(%s) AND new_level
         """,
         list(communication_ids),
+    )
+
+
+def pending_items(company):
+    """Items whose reminder waits to go out (to send or postponed): no other
+    reminder raises them meanwhile."""
+    return SQL(
+        """
+        SELECT line.move_line_id FROM credit_dunning_communication comm
+          JOIN credit_dunning_line line ON line.communication_id = comm.id
+         WHERE comm.state IN ('to_send', 'postponed') AND comm.company_id = %s
+           AND line.new_level
+        """,
+        company.id,
     )

@@ -14,7 +14,9 @@ share of invoices paid late    20     none late ... all late
 overdue ratio                  20     nothing overdue ... all open items overdue
 utilisation of the limit       10     nothing used (or no limit) ... 100 %
 returned payments              10     none ... 2 or more in 12 months
-highest dunning level          10     never dunned ... level 4 or more
+highest dunning level          10     never reminded of a late item ... the
+                                      last level of its policy (reminders sent,
+                                      relative to the policy's overdue levels)
 ============================  ======  ==========================================
 
 With an external rating (0-100), the score is 70 % internal, 30 % external.
@@ -89,14 +91,51 @@ def returned_payments_query(company, scope, today):
     )
 
 
+def dunning_query(company, scope, today):
+    """Per commercial partner: the highest dunning level of the reminders
+    sent to it in the window, as its position among the overdue levels of
+    its policy (pre-due reminders are not dunning) and as a share of them
+    (``level``, ``ratio``). Blocked, failed and previewed reminders never
+    reached the customer and do not count."""
+    return SQL(
+        """
+        WITH positions AS (
+            SELECT l.id,
+                   COUNT(*) FILTER (WHERE l.days > 0)
+                       OVER (PARTITION BY l.policy_id ORDER BY l.sequence, l.id) AS position,
+                   COUNT(*) FILTER (WHERE l.days > 0) OVER (PARTITION BY l.policy_id) AS levels
+              FROM credit_dunning_level l
+              JOIN credit_dunning_policy pol ON pol.id = l.policy_id
+             WHERE pol.company_id = %(company)s
+        )
+        SELECT comm.partner_id, MAX(pos.position) AS level,
+               MAX(pos.position::numeric / pos.levels) AS ratio
+          FROM credit_dunning_communication comm
+          JOIN credit_dunning_level level ON level.id = comm.level_id
+          JOIN positions pos ON pos.id = comm.level_id
+         WHERE comm.company_id = %(company)s AND comm.state = 'sent'
+           AND comm.date > %(since)s AND comm.date <= %(today)s
+           AND level.days > 0
+           AND %(partner)s
+         GROUP BY comm.partner_id
+        """,
+        company=company.id,
+        since=today - timedelta(days=WINDOW_DAYS),
+        today=today,
+        partner=scope.partner_filter(SQL("comm.partner_id")),
+    )
+
+
 def upsert_query(company, scope, today, status_sql, dunning_sql):
     """Computes and stores the scores of the scope's partners in one statement.
 
     ``status_sql`` is the credit status query (limit and exposure) of the
-    scope; ``dunning_sql`` returns ``partner_id, level`` (highest dunning
-    level of the window) or is None while no dunning exists.
+    scope; ``dunning_sql`` returns ``partner_id, level, ratio`` (highest
+    dunning level of the window, see :func:`dunning_query`) or is None.
     """
-    dunning = dunning_sql or SQL("SELECT NULL::integer AS partner_id, 0 AS level WHERE FALSE")
+    dunning = dunning_sql or SQL(
+        "SELECT NULL::integer AS partner_id, 0 AS level, 0::numeric AS ratio WHERE FALSE"
+    )
     return SQL(
         """
         WITH history AS (%(history)s),
@@ -116,6 +155,7 @@ def upsert_query(company, scope, today, status_sql, dunning_sql):
                             AS utilisation,
                        COALESCE(r.returned, 0) AS returned_payments,
                        COALESCE(d.level, 0) AS dunning_level,
+                       COALESCE(d.ratio, 0) AS dunning_ratio,
                        p.credit_external_rating::numeric AS external_rating,
                        h.partner_id IS NULL AS no_history
                   FROM res_partner p
@@ -135,7 +175,7 @@ def upsert_query(company, scope, today, status_sql, dunning_sql):
                        20 * (1 - f.overdue_ratio / 100.0) AS overdue_points,
                        10 * (1 - LEAST(f.utilisation, 100) / 100.0) AS utilisation_points,
                        GREATEST(10 - 5 * f.returned_payments, 0) AS returned_points,
-                       GREATEST(10 - 2.5 * f.dunning_level, 0) AS dunning_points
+                       ROUND(10 * (1 - LEAST(f.dunning_ratio, 1)), 2) AS dunning_points
                   FROM factors f
              ),
              scored AS (

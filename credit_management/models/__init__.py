@@ -12,6 +12,7 @@ from . import res_partner
 from . import account_account
 from . import account_move
 from . import account_move_line
+from . import account_move_dunning
 from . import ir_actions_report
 from . import mail_activity
 from . import credit_late_interest

@@ -1,6 +1,7 @@
 import datetime
 import logging
 
+import psycopg2.errors
 import pytz
 
 from odoo import Command, api, fields, models
@@ -11,6 +12,7 @@ from ..engine import check, dunning
 
 _logger = logging.getLogger(__name__)
 SEND_BATCH = 200
+CHANNELS = ("email", "letter", "phone", "sms")
 
 
 class CreditDunningCommunication(models.Model):
@@ -103,25 +105,70 @@ class CreditDunningCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def _apply(self):
-        """The levels of these (previewed) communications become the items'
-        levels; they are ready to send."""
+        """These (previewed) communications become ready to send. A preview
+        is confirmed on its own day only; its customers are claimed for the
+        day then, and those reminded meanwhile by another run of the day are
+        dropped from it. Levels rise when the reminders go out."""
         comms = self.filtered(lambda c: c.state == "draft")
         if not comms:
             return
+        today = fields.Date.context_today(self)
+        if any(comm.date < today for comm in comms):
+            raise UserError(
+                self.env._(
+                    "This preview was computed on %s: its figures are out of date. "
+                    "Cancel it and compute a new one.",
+                    min(comms.mapped("date")),
+                )
+            )
+        comms = comms._claim_debtors()
+        if not comms:
+            return
         self.env["credit.dunning.run"]._flush_for_sql()
-        self.env.cr.execute(dunning.mark_to_send(comms.ids))
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(dunning.mark_to_send(comms.ids))
+        except psycopg2.errors.UniqueViolation:
+            raise UserError(
+                self.env._(
+                    "Some items of this preview were reminded since it was computed. "
+                    "Cancel it and compute a new one."
+                )
+            ) from None
         comms.invalidate_recordset(
             ["state", "channel_email", "channel_letter", "channel_phone", "channel_sms"]
         )
-        comms._apply_levels()
+        self.env["credit.dunning.line"].invalidate_model(["new_level"])
 
-    def _apply_levels(self):
-        """The items take the levels of these communications' lines; then
-        the final-level actions and the charges."""
+    def _claim_debtors(self):
+        """Claims the customers of these communications for their runs' day
+        (a reminder asked from the customer needs none); drops the
+        communications of customers another run claimed. Returns the rest."""
+        kept = self.browse()
+        for run, comms in self.grouped("run_id").items():
+            if run.origin == "partner":
+                kept |= comms
+                continue
+            claimed = set(run._claim(comms.partner_id.ids))
+            dropped = self.browse(c.id for c in comms if c.partner_id.id not in claimed)
+            if dropped:
+                stats = dict(run.stats or {})
+                stats["claimed"] = stats.get("claimed", 0) + len(dropped)
+                run.stats = stats
+                # Previewed reminders the code found superseded: deleted
+                # whatever the confirming user's rights on communications.
+                dropped.sudo().unlink()
+            kept |= comms - dropped
+        return kept
+
+    def _apply_levels(self, today):
+        """These communications went out (``today``): the items take the
+        levels of their lines; then the final-level actions and the
+        charges."""
         if not self:
             return
         self.env["credit.dunning.run"]._flush_for_sql()
-        self.env.cr.execute(dunning.apply_levels(self.ids, min(self.mapped("date"))))
+        self.env.cr.execute(dunning.apply_levels(self.ids, today))
         self.env["credit.dunning.item"].invalidate_model()
         self.env["account.move.line"].invalidate_model(
             ["credit_dunning_level_id", "credit_dunning_date"]
@@ -131,6 +178,13 @@ class CreditDunningCommunication(models.Model):
         )
         self._final_level_actions()
         self._post_charges()
+
+    def _release_levels(self):
+        """Blocked or failed: the customer never got the reminder, so its
+        items keep their levels and the next run may raise them again."""
+        self.env["credit.dunning.run"]._flush_for_sql()
+        self.env.cr.execute(dunning.release_levels(self.ids))
+        self.env["credit.dunning.line"].invalidate_model(["new_level"])
 
     def _post_charges(self):
         """Invoices the reminder's fees, interest and compensation, where the
@@ -164,35 +218,42 @@ class CreditDunningCommunication(models.Model):
                 )
                 if amount
             ]
-            move = (
-                self.env["account.move"]
-                .with_company(company)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": comm.partner_id.id,
-                        "journal_id": company.credit_dunning_journal_id.id,
-                        "invoice_date": comm.date,
-                        "currency_id": comm.currency_id.id,
-                        "invoice_origin": comm.display_name,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": label,
-                                    "quantity": 1,
-                                    "price_unit": amount,
-                                    "account_id": account.id,
-                                    "tax_ids": [Command.clear()],
-                                }
-                            )
-                            for amount, label, account in lines
-                        ],
-                    }
-                )
-            )
+            with dunning.posting_charges():
+                move = comm._create_charges_move(company, lines)
             with check.skipped():  # charges for a reminder are not new credit
                 move.action_post()
             comm.charge_move_id = move
+
+    def _create_charges_move(self, company, lines):
+        """The charges invoice, marked so that it earns no interest or
+        compensation of its own once overdue."""
+        return (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "credit_dunning_charges": True,
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_id.id,
+                    "journal_id": company.credit_dunning_journal_id.id,
+                    "invoice_date": self.date,
+                    "currency_id": self.currency_id.id,
+                    "invoice_origin": self.display_name,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": label,
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "account_id": account.id,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                        for amount, label, account in lines
+                    ],
+                }
+            )
+        )
 
     def _final_level_actions(self):
         for comm in self.filtered(lambda c: c.level_id.hold_partner):
@@ -246,11 +307,23 @@ class CreditDunningCommunication(models.Model):
             except Exception as error:
                 _logger.exception("Dunning communication %s failed", comm.id)
                 comm.write({"state": "failed", "reason": str(error)})
+                comm._release_levels()
 
     def _send_one(self, now):
+        """Sends through the channels left after the contact rules. Only a
+        reminder that goes out raises its items' levels and has the
+        final-level actions and charges; a blocked one gives its levels back.
+
+        "Goes out" is decided now: at least one channel has an address (an
+        email address, a postal address, a phone number) and is not refused
+        by the customer. An email handed to the mail queue has gone out: a
+        later bounce shows on the communication (Email Not Delivered) for a
+        person to follow up, and does not undo the level."""
         verdict = self._guardrails(now)
         if verdict:
             self.write(verdict)
+            if verdict["state"] == "blocked":
+                self._release_levels()
             return
         if self.channel_email:
             self._send_email()
@@ -259,39 +332,38 @@ class CreditDunningCommunication(models.Model):
         if self.channel_sms:
             self._send_sms()
         self.write({"state": "sent", "reason": False, "postponed_until": False})
+        self._apply_levels(max(self.date, now.date()))
 
     def _guardrails(self, now):
-        """Contact rules of the company (off by default): cease request and
-        opt-outs block a channel or the communication; quiet hours and the
-        contact cap postpone it. Returns the values to write, or None."""
+        """Contact rules: the company's (off by default) cease request and
+        opt-outs drop channels or block the communication, quiet hours and
+        the contact cap postpone it; channels without an address are always
+        dropped. Returns the values to write, or None."""
         company = self.company_id
         partner = self.partner_id
-        if not company.credit_guardrails:
-            return None
-        if partner.credit_cease_communication:
+        if company.credit_guardrails and partner.credit_cease_communication:
             return {
                 "state": "blocked",
                 "reason": self.env._("The customer asked us to cease communication."),
             }
-        dropped = [
-            channel
-            for channel in ("email", "letter", "phone", "sms")
-            if self[f"channel_{channel}"] and partner[f"credit_optout_{channel}"]
-        ]
-        if dropped:
-            self.write({f"channel_{channel}": False for channel in dropped})
-            self.message_post(
-                body=self.env._(
-                    "Channels left out at the customer's request: %s", ", ".join(dropped)
-                )
+        if company.credit_guardrails:
+            self._drop_channels(
+                [channel for channel in CHANNELS if partner[f"credit_optout_{channel}"]],
+                self.env._("Channels left out at the customer's request: %s"),
             )
-            if not (
-                self.channel_email or self.channel_letter or self.channel_phone or self.channel_sms
-            ):
-                return {
-                    "state": "blocked",
-                    "reason": self.env._("The customer opted out of every channel of this level."),
-                }
+        self._drop_channels(
+            self._unreachable_channels(),
+            self.env._("Channels left out for want of an address: %s"),
+        )
+        if not any(self[f"channel_{channel}"] for channel in CHANNELS):
+            return {
+                "state": "blocked",
+                "reason": self.env._(
+                    "No channel of this level reaches the customer (opted out or no address)."
+                ),
+            }
+        if not company.credit_guardrails:
+            return None
         later = self._quiet_hours_end(now)
         if later:
             return {
@@ -311,6 +383,24 @@ class CreditDunningCommunication(models.Model):
                 ),
             }
         return None
+
+    def _drop_channels(self, channels, message):
+        dropped = [channel for channel in channels if self[f"channel_{channel}"]]
+        if dropped:
+            self.write({f"channel_{channel}": False for channel in dropped})
+            self.message_post(body=message % ", ".join(dropped))
+
+    def _unreachable_channels(self):
+        """Channels of this communication with nowhere to go."""
+        recipient, partner = self.recipient_id, self.partner_id
+        phone = partner.phone or recipient.phone
+        missing = {
+            "email": not recipient.email,
+            "letter": not (recipient.street and (recipient.zip or recipient.city)),
+            "phone": not phone,
+            "sms": not partner.phone or "sms.sms" not in self.env,
+        }
+        return [channel for channel in CHANNELS if missing[channel]]
 
     def _quiet_hours_end(self, now):
         """The next allowed moment (UTC, naive) when ``now`` falls in the
@@ -426,10 +516,13 @@ class CreditDunningCommunication(models.Model):
     def action_send_now(self):
         """Sends selected communications now (contact rules still apply)."""
         self.filtered(lambda c: c.state == "draft")._apply()
-        self.filtered(lambda c: c.state in ("to_send", "postponed", "failed")).write(
+        comms = self.exists()
+        # A failed or blocked reminder gave its levels back: the next run
+        # reminds the customer afresh.
+        comms.filtered(lambda c: c.state in ("to_send", "postponed")).write(
             {"state": "to_send", "postponed_until": False}
         )
-        self._send()
+        comms._send()
         return True
 
     def action_print_letter(self):
@@ -462,7 +555,10 @@ class CreditDunningLine(models.Model):
     )
     level_id = fields.Many2one("credit.dunning.level", string="Level")
     previous_level_id = fields.Many2one("credit.dunning.level", string="Previous Level")
-    new_level = fields.Boolean(help="This reminder raised the item to its level.")
+    new_level = fields.Boolean(
+        help="This reminder raises the item to its level: set once it is ready to send, "
+        "cleared when it is blocked or fails (a preview raises nothing)."
+    )
     date_maturity = fields.Date(string="Due Date")
     days_late = fields.Integer()
     company_currency_id = fields.Many2one(related="company_id.currency_id")

@@ -1,6 +1,7 @@
 import logging
 
 import psycopg2.errors
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -18,7 +19,10 @@ EXCLUSION_LABELS = {
     "dispute": "Disputed",
     "promise": "Promise to pay open",
     "plan": "Payment plan running",
+    "pending": "Reminder waiting to go out",
+    "cease": "Customer asked to cease communication",
 }
+FAILED_NAMES_SHOWN = 20
 
 
 class CreditDunningRun(models.Model):
@@ -58,7 +62,7 @@ class CreditDunningRun(models.Model):
     line_count = fields.Integer(compute="_compute_counts")
     letter_count = fields.Integer(compute="_compute_counts")
     stats = fields.Json(readonly=True, copy=False)
-    stats_html = fields.Html(string="Summary", compute="_compute_stats_html", sanitize=False)
+    stats_html = fields.Html(string="Summary", compute="_compute_stats_html")
     log = fields.Text(readonly=True, copy=False)
 
     @api.depends("date", "company_id", "origin")
@@ -124,16 +128,37 @@ class CreditDunningRun(models.Model):
                 )
             for channel, count in sorted((stats.get("channels") or {}).items()):
                 rows.append((self.env._("Sent by %s", channel), count))
+            if stats.get("failed"):
+                rows.append(
+                    (
+                        self.env._(
+                            "Customers not reminded, their batch failed (see the server log): %s",
+                            run._failed_names(stats["failed"]),
+                        ),
+                        len(stats["failed"]),
+                    )
+                )
+            # Level names and labels are user input: Markup escapes them.
             run.stats_html = (
-                "<table class='table table-sm'>"
-                + "".join(
-                    f"<tr><td>{label}</td><td class='text-end'>{count}</td></tr>"
+                Markup("<table class='table table-sm'>%s</table>")
+                % Markup().join(
+                    Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>") % (label, count)
                     for label, count in rows
                 )
-                + "</table>"
                 if rows
                 else False
             )
+
+    def _failed_names(self, partner_ids):
+        partners = self.env["res.partner"].browse(partner_ids[:FAILED_NAMES_SHOWN]).exists()
+        names = ", ".join(partners.mapped("display_name"))
+        if len(partner_ids) > FAILED_NAMES_SHOWN:
+            names = self.env._(
+                "%(names)s and %(count)s more",
+                names=names,
+                count=len(partner_ids) - FAILED_NAMES_SHOWN,
+            )
+        return names
 
     # ------------------------------------------------------------------
     # Hooks
@@ -145,6 +170,10 @@ class CreditDunningRun(models.Model):
         must not be dunned. Extend it (disputes, promises, factored
         invoices) and add the label in :meth:`_exclusion_label`."""
         return [
+            # A reminder waiting to go out (quiet hours, contact cap) keeps
+            # its items: no second reminder raises them meanwhile.
+            ("pending", dunning.pending_items(company)),
+            *([("cease", self._ceased_items(company))] if company.credit_guardrails else []),
             (
                 "blocked",
                 SQL(
@@ -181,6 +210,18 @@ class CreditDunningRun(models.Model):
                 )
             ),
         ]
+
+    @api.model
+    def _ceased_items(self, company):
+        """Items of customers who asked us to cease communication: nothing
+        is sent, so nothing is raised or charged."""
+        return SQL(
+            """SELECT aml.id FROM res_partner debtor
+                 JOIN res_partner contact ON contact.commercial_partner_id = debtor.id
+                 JOIN account_move_line aml ON aml.partner_id = contact.id
+                WHERE debtor.credit_cease_communication AND aml.company_id = %s""",
+            company.id,
+        )
 
     @api.model
     def _arrangement_items(self, table, relation, column, state, company):
@@ -306,8 +347,10 @@ class CreditDunningRun(models.Model):
     def _process_batch(self, debtor_ids, force=False, ready=False):
         """Claims the debtors, creates their communications and lines.
         Returns the new communications."""
-        # A reminder asked for now is not the day's run: it needs no claim.
-        claimed = list(debtor_ids) if force else self._claim(debtor_ids)
+        # A reminder asked for now is not the day's run: it needs no claim;
+        # nor does a preview, which changes nothing that a run reads (its
+        # debtors are claimed when it is confirmed).
+        claimed = list(debtor_ids) if force or not ready else self._claim(debtor_ids)
         if len(claimed) < len(debtor_ids):
             stats = dict(self.stats or {})
             stats["claimed"] = stats.get("claimed", 0) + len(debtor_ids) - len(claimed)
@@ -325,7 +368,7 @@ class CreditDunningRun(models.Model):
         )
         comm_ids = sorted(comm_id for comm_id, _debtor in rows)
         if comm_ids:
-            cr.execute(dunning.insert_lines(comm_ids))
+            cr.execute(dunning.insert_lines(comm_ids, ready=ready))
         cr.execute(SQL("DROP TABLE %s", SQL.identifier(dunning.BATCH_TABLE)))
         self.env.invalidate_all()
         return self.env["credit.dunning.communication"].browse(comm_ids)
@@ -333,28 +376,48 @@ class CreditDunningRun(models.Model):
     def _run_batches(self, debtor_ids, commit, confirm):
         """Processes ``debtor_ids`` in batches, calling ``commit`` after each
         (the cron commits; a crash loses only the batch in progress, whose
-        claims roll back with it, so the next run takes it up). Without
-        ``commit`` (a run from the web client, one transaction) a
+        claims roll back with it, so the next run takes it up). A batch that
+        fails is logged and listed in the summary; the others go on.
+        Without ``commit`` (a run from the web client, one transaction) a
         serialization failure goes up to Odoo, which retries the request."""
         for start in range(0, len(debtor_ids), BATCH_DEBTORS):
             batch = debtor_ids[start : start + BATCH_DEBTORS]
-            for attempt in range(3):
-                try:
-                    with self.env.cr.savepoint():
-                        comms = self._process_batch(batch, ready=confirm)
-                        if confirm:
-                            comms._apply_levels()
-                    break
-                except psycopg2.errors.SerializationFailure:
-                    # A concurrent run claimed some of these debtors in the
-                    # meantime: the batch starts again on a fresh snapshot,
-                    # the earlier batches being committed already.
-                    if attempt == 2 or not commit:
-                        raise
-                    self.env.cr.rollback()
-                    self.env.invalidate_all()
+            try:
+                self._run_batch(batch, retry=bool(commit), confirm=confirm)
+            except psycopg2.errors.SerializationFailure:
+                if not commit:
+                    raise
+                self._batch_failed(batch)
+            except Exception:
+                self._batch_failed(batch)
             if commit:
                 commit(len(batch))
+
+    def _run_batch(self, batch, retry, confirm):
+        for attempt in range(3):
+            try:
+                with self.env.cr.savepoint():
+                    self._process_batch(batch, ready=confirm)
+                return
+            except psycopg2.errors.SerializationFailure:
+                # A concurrent run claimed some of these debtors in the
+                # meantime: the batch starts again on a fresh snapshot,
+                # the earlier batches being committed already.
+                if attempt == 2 or not retry:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+
+    def _batch_failed(self, batch):
+        _logger.exception(
+            "Dunning run %s: the batch of %s customers starting with partner %s failed",
+            self.id,
+            len(batch),
+            batch[0],
+        )
+        stats = dict(self.stats or {})
+        stats["failed"] = [*stats.get("failed", []), *batch]
+        self.stats = stats
 
     def _execute(self, commit=None, confirm=True):
         """The whole run: selection summary, batches, and (``confirm``) the
@@ -385,14 +448,16 @@ class CreditDunningRun(models.Model):
         return True
 
     def action_confirm(self):
-        """Applies the levels of a previewed run and sends its reminders."""
+        """Sends the reminders of a preview computed today. Customers reminded
+        meanwhile by another run of the day are left out; the levels of the
+        others rise as their reminders go out."""
         for run in self:
             if run.state != "draft":
                 raise UserError(self.env._("Only a preview can be confirmed."))
             comms = run.communication_ids.filtered(lambda c: c.state == "draft")
             comms._apply()
             run.state = "done"
-            comms._send()
+            comms.exists()._send()
         return True
 
     def action_cancel(self):
@@ -446,14 +511,10 @@ class CreditDunningRun(models.Model):
         run (resumed when a previous attempt stopped halfway), then the
         pending reminders are sent."""
         cron = self.env["ir.cron"]
-        companies = self.env["res.company"].browse(
-            company.id
-            for [company] in self.env["credit.dunning.policy"]._read_group(
-                [("level_ids", "!=", False)], ["company_id"]
-            )
-        )
-        for company in companies:
+        for company in self._dunning_companies():
             run = self.with_company(company)._todays_run(company)
+            if run.state == "done":
+                continue  # failed batches wait for tomorrow's run
             try:
                 run._execute(commit=cron._commit_progress)
             except Exception:
@@ -467,6 +528,30 @@ class CreditDunningRun(models.Model):
                 continue
             cron._commit_progress()
         self.env["credit.dunning.communication"]._cron_send(commit=cron._commit_progress)
+
+    @api.model
+    def _dunning_companies(self):
+        """Companies whose policies someone chose: as the company's default,
+        for a risk class or for a customer. The standard policy that every
+        company gets stays unused (and the company's dunning off) until then."""
+        self._flush_for_sql()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT pol.company_id FROM credit_dunning_policy pol
+                 WHERE pol.active
+                   AND EXISTS (SELECT 1 FROM credit_dunning_level l WHERE l.policy_id = pol.id)
+                   AND (pol.id IN (SELECT credit_dunning_policy_id FROM res_company)
+                        OR pol.id IN (SELECT dunning_policy_id FROM credit_risk_class)
+                        OR pol.id IN (SELECT (kv.value)::text::integer FROM res_partner p,
+                                             jsonb_each(p.credit_dunning_policy_id) kv
+                                       WHERE p.credit_dunning_policy_id IS NOT NULL
+                                         AND jsonb_typeof(kv.value) = 'number'))
+                 GROUP BY pol.company_id ORDER BY pol.company_id
+                """
+            )
+        )
+        return self.env["res.company"].browse(company_id for (company_id,) in rows)
 
     @api.model
     def _todays_run(self, company):

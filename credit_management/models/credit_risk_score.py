@@ -46,9 +46,10 @@ class CreditRiskScore(models.Model):
 
     @api.model
     def _dunning_level_query(self, company, scope, today):
-        """SQL of ``partner_id, level``: highest dunning level of the last 12
-        months. The dunning engine fills it in; none here."""
-        return None
+        """SQL of ``partner_id, level, ratio``: highest dunning level of the
+        reminders sent in the last 12 months (see ``engine/score.py``)."""
+        self.env["credit.dunning.run"]._flush_for_sql()
+        return score.dunning_query(company, scope, today)
 
     @api.model
     def _compute_scores(self, company=None, partners=None):

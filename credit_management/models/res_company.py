@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -122,3 +124,111 @@ class ResCompany(models.Model):
         result = super().init()
         exposure.create_functions(self.env.cr)
         return result
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._credit_create_standard_dunning_policy()
+        return companies
+
+    # ------------------------------------------------------------------
+    # Standard dunning policy
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_install_standard_data(self):
+        """Gives every company the standard dunning policy (on install)."""
+        self.with_context(active_test=False).search([])._credit_create_standard_dunning_policy()
+
+    def _credit_create_standard_dunning_policy(self):
+        """Creates the standard dunning policy of these companies (those that
+        never had one). Nobody is reminded until a person picks a policy in
+        Settings (or for a risk class or a customer): it is not the company's
+        default."""
+        Data = self.env["ir.model.data"]
+        for company in self:
+            xmlid = f"credit_management.{company.id}_credit_dunning_policy_standard"
+            if Data._xmlid_to_res_id(xmlid, raise_if_not_found=False):
+                continue
+            policy = (
+                self.env["credit.dunning.policy"]
+                .sudo()
+                .create(company._credit_standard_dunning_policy_values())
+            )
+            Data._update_xmlids(
+                [
+                    {"xml_id": xmlid, "record": policy, "noupdate": True},
+                    *(
+                        {
+                            "xml_id": f"credit_management.{company.id}"
+                            f"_credit_dunning_level_standard_{index}",
+                            "record": level,
+                            "noupdate": True,
+                        }
+                        for index, level in enumerate(policy.level_ids)
+                    ),
+                ]
+            )
+
+    def _credit_standard_dunning_policy_values(self):
+        """A pre-due reminder and three levels by email, then letter; no
+        charges, no hold, no collection case."""
+        self.ensure_one()
+        template = self.env.ref("credit_management.mail_template_dunning", raise_if_not_found=False)
+        levels = [
+            (
+                self.env._("Friendly reminder: due soon"),
+                -3,
+                0,
+                False,
+                self.env._("A friendly reminder: the items below fall due in the coming days."),
+            ),
+            (
+                self.env._("First reminder"),
+                7,
+                7,
+                False,
+                self.env._(
+                    "We have not yet received payment of the items below. Please pay them promptly."
+                ),
+            ),
+            (
+                self.env._("Second reminder"),
+                21,
+                10,
+                True,
+                self.env._(
+                    "Despite our reminder, the items below remain unpaid. "
+                    "Please pay them within seven days or contact us."
+                ),
+            ),
+            (
+                self.env._("Final notice"),
+                45,
+                14,
+                True,
+                self.env._(
+                    "This is our final notice before we take further steps to recover "
+                    "the items below."
+                ),
+            ),
+        ]
+        return {
+            "name": self.env._("Standard reminders"),
+            "company_id": self.id,
+            "level_ids": [
+                fields.Command.create(
+                    {
+                        "sequence": sequence,
+                        "name": name,
+                        "days": days,
+                        "min_days_since_previous": min_days,
+                        "channel_email": True,
+                        "channel_letter": letter,
+                        "mail_template_id": template.id if template else False,
+                        "letter_text": Markup("<p>%s</p>") % text,
+                    }
+                )
+                for sequence, (name, days, min_days, letter, text) in enumerate(levels, 1)
+            ],
+        }

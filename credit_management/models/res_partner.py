@@ -595,7 +595,7 @@ class ResPartner(models.Model):
         run = self.env["credit.dunning.run"].create(
             {"company_id": self.env.company.id, "origin": "partner"}
         )
-        comms = run._process_batch([partner.id], force=True)
+        comms = run._process_batch([partner.id], force=True, ready=True)
         if not comms:
             raise UserError(
                 self.env._(
@@ -604,7 +604,6 @@ class ResPartner(models.Model):
                     partner.display_name,
                 )
             )
-        comms._apply()
         run.state = "done"
         comms._send()
         return {

@@ -3,7 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, format_amount
 
@@ -66,7 +66,14 @@ class DunningCommon(CreditCommon):
         )
         cls.pre_due, cls.first, cls.second, cls.final = cls.policy.level_ids
         cls.company.credit_dunning_policy_id = cls.policy
-        cls.customer.email = "customer@example.com"
+        cls.customer.write(
+            {
+                "email": "customer@example.com",
+                "street": "1 Main Street",
+                "zip": "1000",
+                "city": "Brussels",
+            }
+        )
 
     def _run(self, days=0, confirm=True, company=None):
         run = self.env["credit.dunning.run"].create(
@@ -80,6 +87,12 @@ class DunningCommon(CreditCommon):
         if confirm:
             run.communication_ids._send()  # as the cron does after the run
         return run
+
+    def _eu_interest(self):
+        rule = self.env.ref("credit_management.late_interest_rule_eu")
+        rule.series_id.rate_ids.unlink()
+        rule.series_id.rate_ids = [Command.create({"date": datetime.date(2020, 1, 1), "rate": 2.0})]
+        self.policy.interest_rule_id = rule
 
     def _comm(self, run, partner=None):
         return run.communication_ids.filtered(lambda c: c.partner_id == (partner or self.customer))
@@ -368,7 +381,7 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(second.communication_count, 0)
         self.assertEqual(self.env["credit.dunning.line"].search_count([]), lines)
 
-    def test_crash_in_the_middle_then_resume(self):
+    def test_failed_batch_does_not_stop_the_others(self):
         partners = self.env["res.partner"].create(
             [{"name": f"Debtor {n}", "is_company": True} for n in range(5)]
         )
@@ -389,21 +402,19 @@ class TestDunningRun(DunningCommon):
         run = self.env["credit.dunning.run"].create(
             {"company_id": self.company.id, "origin": "cron"}
         )
-        # Not assertRaises: it would roll back to before the run, and the point is
-        # what the crash leaves behind.
-        crashed = False
-        try:
+        with self.assertLogs(credit_dunning_run.__name__, "ERROR") as logs:
             run._execute()
-        except RuntimeError:
-            crashed = True
-        self.assertTrue(crashed)
-        # The first batch was kept (committed in production), the second rolled back.
-        self.assertEqual(len(run.communication_ids), 2)
-        self.assertEqual(run.state, "running")
-        run._execute()  # the next cron call takes the same run up again
-        self.assertEqual(run.communication_ids.partner_id, partners)
+        self.assertIn("RuntimeError: worker killed", "\n".join(logs.output))
+        failed = self.env["res.partner"].browse(calls[1])
+        self.assertEqual(len(failed), 2)
+        # The batches before and after the failed one went through.
         self.assertEqual(run.state, "done")
-        self.assertEqual(self.env["credit.dunning.line"].search_count([("run_id", "=", run.id)]), 5)
+        self.assertEqual(run.communication_ids.partner_id, partners - failed)
+        self.assertEqual(sorted(run.stats["failed"]), sorted(failed.ids))
+        for partner in failed:
+            self.assertIn(partner.name, run.stats_html)
+        # The next run reminds the customers of the failed batch.
+        self.assertEqual(self._run(1).communication_ids.partner_id, failed)
 
     def test_debtor_claimed_by_another_run_is_left_to_it(self):
         self._invoice(self.customer, 100, due_days=-20, date_days=-20)
@@ -570,11 +581,32 @@ class TestDunningGuardrails(DunningCommon):
         self.assertTrue(comm.mail_id)
 
     def test_cease_communication_blocks_and_logs(self):
-        self.customer.credit_cease_communication = True
         comm = self._prepared()
+        # Asked between the run and the sending: blocked, nothing raised.
+        self.customer.credit_cease_communication = True
         self._send(comm, datetime.datetime(2026, 11, 23, 10, 0))
         self.assertEqual(comm.state, "blocked")
         self.assertIn("cease", comm.reason)
+        self.assertFalse(self.customer.with_company(self.company).credit_dunning_level_id)
+        self.assertFalse(comm.line_ids.filtered("new_level"))
+        # The next runs leave the customer out.
+        run = self._run(1, confirm=False)
+        self.assertFalse(self._comm(run))
+        self.assertEqual(run.stats["excluded"], {"cease": 1})
+
+    def test_postponed_reminder_raises_the_level_when_it_goes_out(self):
+        comm = self._prepared()
+        item = comm.line_ids.move_line_id
+        self._send(comm, datetime.datetime(2026, 11, 23, 22, 30))
+        self.assertEqual(comm.state, "postponed")
+        self.assertFalse(item.credit_dunning_level_id, "not sent: no level yet")
+        # Meanwhile the next run leaves the item to the reminder on its way.
+        run = self._run(1, confirm=False)
+        self.assertFalse(self._comm(run))
+        self.assertEqual(run.stats["excluded"], {"pending": 1})
+        comm._send(now=datetime.datetime(2026, 11, 24, 7, 5))
+        self.assertEqual(comm.state, "sent")
+        self.assertEqual(item.credit_dunning_level_id, self.pre_due)
 
     def test_opt_out_drops_the_channel_only(self):
         self.customer.credit_optout_email = True
@@ -612,3 +644,175 @@ class TestDunningGuardrails(DunningCommon):
         self.assertEqual(
             third.postponed_until.date(), (sent[0].write_date + timedelta(days=7)).date()
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDunningSideEffects(DunningCommon):
+    """Levels, holds, cases and charges only for reminders that go out."""
+
+    def _post_charges(self):
+        income = self.company_data["default_account_revenue"]
+        self.company.write(
+            {
+                "credit_dunning_post_charges": True,
+                "credit_dunning_journal_id": self.company_data["default_journal_sale"].id,
+                "credit_dunning_fee_account_id": income.id,
+                "credit_dunning_interest_account_id": income.id,
+            }
+        )
+
+    def test_undeliverable_reminder_changes_nothing(self):
+        self._post_charges()
+        self.policy.skip_levels = True
+        self.final.write({"open_case": True, "channel_letter": True})
+        nowhere = self.env["res.partner"].create({"name": "Nowhere Ltd", "is_company": True})
+        invoice = self._invoice(nowhere, 1000, due_days=-70, date_days=-70)
+        comm = self._comm(self._run(), nowhere)
+        self.assertEqual((comm.level_id, comm.state), (self.final, "blocked"))
+        self.assertIn("no address", comm.reason)
+        self.assertFalse(invoice.credit_dunning_level_id)
+        self.assertFalse(comm.line_ids.filtered("new_level"))
+        self.assertFalse(nowhere.with_company(self.company).credit_hold)
+        self.assertFalse(comm.charge_move_id)
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("partner_id", "=", nowhere.id), ("id", "!=", invoice.id)]
+            )
+        )
+        self.assertFalse(
+            self.env["credit.collection.case"].search([("partner_id", "=", nowhere.id)])
+        )
+        # With an email address the next run reminds it, with every side effect.
+        nowhere.email = "ap@nowhere.example.com"
+        comm = self._comm(self._run(1), nowhere)
+        self.assertEqual((comm.level_id, comm.state), (self.final, "sent"))
+        self.assertFalse(comm.channel_letter, "no postal address: email only")
+        self.assertEqual(invoice.credit_dunning_level_id, self.final)
+        self.assertTrue(nowhere.with_company(self.company).credit_hold)
+        self.assertTrue(comm.charge_move_id)
+
+    def test_next_run_does_not_climb_past_a_blocked_reminder(self):
+        self.company.write(
+            {"credit_guardrails": True, "credit_quiet_start": 0, "credit_quiet_end": 24}
+        )
+        self.customer.credit_optout_email = True  # the pre-due level sends emails only
+        invoice = self._invoice(self.customer, 1000, due_days=-40, date_days=-40)
+        comm = self._comm(self._run())
+        self.assertEqual((comm.level_id, comm.state), (self.pre_due, "blocked"))
+        self.assertFalse(invoice.credit_dunning_level_id)
+        self.customer.credit_optout_email = False
+        comm = self._comm(self._run(7))
+        self.assertEqual((comm.level_id, comm.state), (self.pre_due, "sent"))
+        self.assertEqual(invoice.credit_dunning_level_id, self.pre_due)
+
+    def test_charges_invoice_earns_no_interest_nor_compensation(self):
+        self._post_charges()
+        self._eu_interest()
+        self.policy.skip_levels = True
+        self.final.write({"charge_interest": True, "charge_compensation": True})
+        self._invoice(self.customer, 1000, due_days=-70, date_days=-70)
+        first = self._comm(self._run())
+        charges = first.charge_move_id
+        self.assertTrue(charges.credit_dunning_charges)
+        self.assertGreater(first.interest_total, 0)
+        self.assertGreater(first.compensation_total, 0)
+        # Seventy days later the unpaid charges are reminded as owed, without
+        # interest or compensation of their own.
+        later = self._comm(self._run(70))
+        line = later.line_ids.filtered(lambda line: line.move_id == charges)
+        self.assertEqual(line.level_id, self.final)
+        self.assertEqual(line.amount_residual, charges.amount_total)
+        self.assertEqual((line.interest, line.compensation), (0, 0))
+        self.assertEqual(later.compensation_total, 0)
+
+    def test_charges_mark_is_set_by_the_dunning_run_only(self):
+        invoice = self._invoice(self.customer, 100)
+        with self.assertRaises(UserError):
+            invoice.write({"credit_dunning_charges": True})
+        with self.assertRaises(UserError):
+            self.env["account.move"].with_context(default_credit_dunning_charges=True).create(
+                {"move_type": "out_invoice", "partner_id": self.customer.id}
+            )
+
+    def test_summary_escapes_level_names(self):
+        self.first.name = "<img src=x onerror=alert(1)>"
+        self.policy.skip_levels = True
+        self._invoice(self.customer, 1000, due_days=-20, date_days=-20)
+        html = str(self._run().stats_html)
+        self.assertNotIn("<img", html)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", html)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningPreview(DunningCommon):
+    def test_preview_left_open_changes_nothing_a_run_reads(self):
+        self._eu_interest()
+        self.policy.skip_levels = True
+        self.final.charge_interest = True
+        self._invoice(self.customer, 10000, due_days=-70, date_days=-70)
+        preview = self.env["credit.dunning.run"].create({"company_id": self.company.id})
+        preview.action_preview()
+        draft = preview.communication_ids
+        self.assertEqual(draft.level_id, self.final)
+        self.assertGreater(draft.interest_total, 0)
+        # The nightly run of the same day reminds the customer, interest included.
+        comm = self._comm(self._run())
+        self.assertEqual((comm.level_id, comm.state), (self.final, "sent"))
+        self.assertEqual(comm.interest_total, draft.interest_total)
+        # The preview confirmed afterwards (by a credit controller) leaves the
+        # customer to that run.
+        preview.with_user(self.controller).action_confirm()
+        self.assertFalse(preview.communication_ids)
+        self.assertEqual(preview.stats["claimed"], 1)
+        self.assertEqual(
+            self.env["credit.dunning.communication"].search_count(
+                [("partner_id", "=", self.customer.id)]
+            ),
+            1,
+        )
+
+    def test_old_preview_cannot_be_confirmed(self):
+        self._invoice(self.customer, 100, due_days=-20, date_days=-20)
+        preview = self.env["credit.dunning.run"].create(
+            {"company_id": self.company.id, "date": self.today - timedelta(days=1)}
+        )
+        preview.action_preview()
+        self.assertTrue(preview.communication_ids)
+        with self.assertRaises(UserError):
+            preview.action_confirm()
+
+
+@tagged("post_install", "-at_install")
+class TestDunningStandardData(DunningCommon):
+    def test_every_company_gets_classes_and_the_standard_policy(self):
+        main = self.env.ref("base.main_company")
+        self.assertTrue(self.env.ref(f"credit_management.{main.id}_credit_dunning_policy_standard"))
+        company = self.setup_other_company(name="Fresh Dunning Co")["company"]
+        policy = self.env.ref(f"credit_management.{company.id}_credit_dunning_policy_standard")
+        self.assertEqual(policy.company_id, company)
+        levels = policy.level_ids
+        self.assertEqual(levels.mapped("days"), [-3, 7, 21, 45])
+        self.assertTrue(all(levels.mapped("channel_email")))
+        self.assertEqual(levels.mapped("channel_letter"), [False, False, True, True])
+        for field in ("charge_interest", "charge_compensation", "hold_partner", "open_case"):
+            self.assertFalse(any(levels.mapped(field)), field)
+        self.assertEqual(set(levels.mapped("fee_type")), {"none"})
+        classes = self.env["credit.risk.class"].with_company(company).search([])
+        self.assertLessEqual({"A", "B", "C", "D", "E"}, set(classes.mapped("code")))
+        # Shared by the companies, once (the demo data reuses them).
+        shared = classes.filtered(lambda c: not c.company_id)
+        self.assertEqual(sorted(shared.mapped("code")), ["A", "B", "C", "D", "E"])
+        self.assertEqual(
+            self.env["credit.dunning.policy"]
+            .sudo()
+            .search_count([("company_id", "=", main.id), ("name", "=", policy.name)]),
+            1,
+        )
+        # Dunning stays off until a person picks the policy.
+        self.assertFalse(company.credit_dunning_policy_id)
+        self._invoice(self.customer, 100, due_days=-20, date_days=-20, company=company)
+        self.assertNotIn(company, self.env["credit.dunning.run"]._dunning_companies())
+        self.assertFalse(self._run(company=company).communication_ids)
+        company.credit_dunning_policy_id = policy
+        self.assertIn(company, self.env["credit.dunning.run"]._dunning_companies())
+        self.assertEqual(self._comm(self._run(1, company=company)).level_id, levels[0])

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo.tests import tagged
 
 from .common import CreditCommon
+from .test_dunning import DunningCommon
 
 
 @tagged("post_install", "-at_install")
@@ -99,3 +100,43 @@ class TestRiskScore(CreditCommon):
     def test_bad_external_rating_is_refused(self):
         with self.assertRaises(Exception):  # noqa: B017 - ValidationError from the constraint
             self.customer.credit_external_rating = 140
+
+
+@tagged("post_install", "-at_install")
+class TestDunningFactor(DunningCommon):
+    """The highest level of the reminders sent in 12 months, relative to the
+    policy's overdue levels (First, Second, Final: pre-due reminders are not
+    dunning)."""
+
+    def test_highest_level_sent_in_twelve_months(self):
+        self.policy.skip_levels = True
+        names = ("Final", "First", "Pre-due only", "Blocked", "Long ago")
+        top, first, pre_due, blocked, old = self.env["res.partner"].create(
+            [
+                {"name": name, "is_company": True, "email": f"{n}@example.com"}
+                for n, name in enumerate(names)
+            ]
+        )
+        blocked.email = False  # no channel reaches it: its reminder is blocked
+        self._invoice(old, 100, due_days=-470, date_days=-470)
+        self._run(-400)  # the final level, 400 days ago
+        self._invoice(top, 100, due_days=-70, date_days=-70)
+        self._invoice(first, 100, due_days=-15, date_days=-15)
+        self._invoice(pre_due, 100, due_days=3, date_days=-3)
+        self._invoice(blocked, 100, due_days=-70, date_days=-70)
+        run = self._run()
+        self.assertEqual(self._comm(run, blocked).state, "blocked")
+        partners = top | first | pre_due | blocked | old
+        Score = self.env["credit.risk.score"]
+        Score._compute_scores(self.company, partners)
+        scores = {partner: Score._current_for(partner, self.company) for partner in partners}
+        self.assertEqual(
+            {partner.name: (s.dunning_level, s.dunning_points) for partner, s in scores.items()},
+            {
+                "Final": (3, 0.0),
+                "First": (1, 6.67),
+                "Pre-due only": (0, 10.0),
+                "Blocked": (0, 10.0),
+                "Long ago": (0, 10.0),
+            },
+        )
