@@ -556,7 +556,9 @@ class ResPartner(models.Model):
             return self.env._("Yes") if value else self.env._("No")
         if field.type == "many2one":
             return value.sudo().display_name or "-"
-        return str(value) if value not in (False, None, "") else "-"
+        if field.type in ("float", "monetary", "integer"):
+            return str(value or 0.0)
+        return str(value) if value else "-"
 
     def _credit_check_manager(self):
         # Accounting administrators keep the right Odoo gives them to set limits.
