@@ -7,7 +7,9 @@ and write-off flows. The action grants its privilege for the duration of the
 write; ``create``/``write`` refuse those fields without it. A context
 variable, unlike an Odoo context key, cannot be set by an RPC caller.
 
-Vocabulary: ``PARTNER_HOLD`` (hold fields of a partner), ``LIMIT_DECISION``
+Vocabulary: ``PARTNER_HOLD`` (hold fields of a partner), ``PARTNER_MERGE``
+(the credit data Odoo's partner merge carries from the merged partners to
+the one kept: values of existing records, never a caller's), ``LIMIT_DECISION``
 (decision fields of a limit request), ``DISPUTE_CREDIT_NOTE`` and
 ``WRITEOFF_ENTRY`` (the links of a journal entry to a dispute or a case).
 """
@@ -16,6 +18,7 @@ import contextvars
 from contextlib import contextmanager
 
 PARTNER_HOLD = "partner_hold"
+PARTNER_MERGE = "partner_merge"
 LIMIT_DECISION = "limit_decision"
 DISPUTE_CREDIT_NOTE = "dispute_credit_note"
 WRITEOFF_ENTRY = "writeoff_entry"

@@ -123,7 +123,7 @@ class CreditLimitRequest(models.Model):
                 self.env._(
                     "A new limit request waits for a decision and is requested by its creator; "
                     "these are set by the decision only: %s",
-                    ", ".join(sorted(forged)),
+                    self._field_labels(forged),
                 )
             )
         if any(vals.get(name) for name in MANAGER_INPUT_FIELDS) and not self.env.su:
@@ -151,7 +151,7 @@ class CreditLimitRequest(models.Model):
                 self.env._(
                     "A limit request is decided only with its Approve, Refuse and Cancel "
                     "actions: %s",
-                    ", ".join(sorted(forged)),
+                    self._field_labels(forged),
                 )
             )
         if MANAGER_INPUT_FIELDS.intersection(vals) and not self.env.su:
@@ -159,6 +159,10 @@ class CreditLimitRequest(models.Model):
         if "requested_by_id" in vals and not self.env.su:
             raise AccessError(self.env._("The requester of a limit request cannot change."))
         return super().write(vals)
+
+    @api.model
+    def _field_labels(self, names):
+        return ", ".join(self._fields[name]._description_string(self.env) for name in sorted(names))
 
     @api.model
     def _decision_privileged(self):

@@ -495,6 +495,8 @@ class ResPartner(models.Model):
     def _credit_check_changes(self, names):
         """Holds change only through the hold and release actions; dunning,
         contact-request, review and rating data only by credit control."""
+        if privilege.has(privilege.PARTNER_MERGE):
+            return
         if names & HOLD_FIELDS and not (
             privilege.has(privilege.PARTNER_HOLD) or privilege.loading_data(self.env)
         ):

@@ -393,6 +393,16 @@ class TestPartnerGuards(GuardCommon):
         self._as(self.sales_manager, loose).parent_id = self.customer
         self.assertTrue(loose.sudo().with_company(self.company).credit_hold)
 
+    def test_merge_keeps_a_hold_of_the_merged_partners(self):
+        Partner = self.env["res.partner"]
+        held = Partner.create({"name": "Held twin", "is_company": True})
+        held.sudo().with_company(self.company)._credit_set_hold("Twin on hold")
+        kept = Partner.create({"name": "Kept twin", "is_company": True})
+        merge = self.env["base.partner.merge.automatic.wizard"].with_user(self.invoicing)
+        merge.with_company(self.company)._merge([held.id, kept.id], kept)
+        self.assertEqual(self._hold(kept)["credit_hold_reason"], "Twin on hold")
+        self.assertTrue(any("Twin on hold" in message.body for message in kept.message_ids))
+
     def test_dunning_hold_and_contact_sync_still_work(self):
         partner = self.env["res.partner"].create({"name": "Dunned", "is_company": True})
         contact = self.env["res.partner"].create({"name": "Dunned buyer", "parent_id": partner.id})
