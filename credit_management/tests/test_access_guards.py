@@ -151,7 +151,8 @@ FIELD_CLASSES = {
         DATA: "active code collection_weight company_id default_credit_limit description "
         "dunning_policy_id max_payment_days min_score name review_interval_months "
         "review_user_id sequence",
-        COMPUTED: "currency_id partner_count",
+        GUARDED: "partner_count",
+        COMPUTED: "currency_id",
     },
     "credit.risk.score": {
         COMPUTED: "company_id date days_late_points dunning_level dunning_points external_rating "
@@ -398,7 +399,15 @@ class TestPartnerGuards(GuardCommon):
         held = Partner.create({"name": "Held twin", "is_company": True})
         held.sudo().with_company(self.company)._credit_set_hold("Twin on hold")
         kept = Partner.create({"name": "Kept twin", "is_company": True})
-        merge = self.env["base.partner.merge.automatic.wizard"].with_user(self.invoicing)
+        # An administrator with invoicing rights but no credit rights merges the twins.
+        admin = new_test_user(
+            self.env,
+            login="guard_admin",
+            groups="base.group_system,base.group_partner_manager,account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        merge = self.env["base.partner.merge.automatic.wizard"].with_user(admin)
         merge.with_company(self.company)._merge([held.id, kept.id], kept)
         self.assertEqual(self._hold(kept)["credit_hold_reason"], "Twin on hold")
         self.assertTrue(any("Twin on hold" in message.body for message in kept.message_ids))
