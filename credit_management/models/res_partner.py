@@ -567,6 +567,7 @@ class ResPartner(models.Model):
         user = self.env.user
         if (
             self.env.su
+            or privilege.has(privilege.PARTNER_MERGE)
             or user.has_group("credit_management.group_credit_control_manager")
             or user.has_group("account.group_account_manager")
         ):
