@@ -117,7 +117,8 @@ def check(env, company, amounts, already_counted=None, lock=True):
                     row["credit_limit"],
                     exposure,
                     row["on_hold"],
-                    partner.with_company(company).credit_hold_reason or "",
+                    # Read for the message, whoever extends the credit.
+                    partner.sudo().with_company(company).credit_hold_reason or "",
                 )
             )
             continue

@@ -1,5 +1,13 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..engine import privilege
+
+# Links only the dispute and write-off flows set (engine.privilege).
+CREDIT_LINKS = {
+    "credit_dispute_id": privilege.DISPUTE_CREDIT_NOTE,
+    "credit_writeoff_case_id": privilege.WRITEOFF_ENTRY,
+}
 
 
 class AccountMove(models.Model):
@@ -29,6 +37,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        check_company=True,
         help="The dispute this credit note settles: posting it resolves the dispute.",
     )
     credit_writeoff_case_id = fields.Many2one(
@@ -37,6 +46,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        check_company=True,
     )
 
     # Draft invoices of a partner, for exposure (few rows, read on every check).
@@ -79,6 +89,50 @@ class AccountMove(models.Model):
         return self.action_post()
 
     # ------------------------------------------------------------------
+    # Links to disputes and write-offs
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._credit_check_links({name for vals in vals_list for name in vals if vals[name]})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._credit_check_links(set(vals))
+        return super().write(vals)
+
+    @api.model
+    def _credit_check_links(self, names):
+        for name in names & CREDIT_LINKS.keys():
+            if not privilege.has(CREDIT_LINKS[name]):
+                raise AccessError(
+                    self.env._(
+                        "%s is set only by the dispute and write-off actions of credit control.",
+                        self._fields[name]._description_string(self.env),
+                    )
+                )
+
+    @api.constrains("credit_dispute_id", "partner_id", "move_type", "reversed_entry_id")
+    def _check_credit_dispute_id(self):
+        for move in self.filtered("credit_dispute_id"):
+            dispute = move.credit_dispute_id.sudo()
+            if (
+                move.move_type != "out_refund"
+                or move.company_id != dispute.company_id
+                or move.commercial_partner_id != dispute.partner_id.commercial_partner_id
+                or move.reversed_entry_id != dispute.move_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(move)s can only settle a dispute as a credit note of the disputed "
+                        "invoice %(invoice)s, for %(customer)s.",
+                        move=move.display_name,
+                        invoice=dispute.move_id.name,
+                        customer=dispute.partner_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
     # Posting
     # ------------------------------------------------------------------
 
@@ -86,9 +140,19 @@ class AccountMove(models.Model):
         used, warnings = self._credit_enforce(soft=soft)
         posted = super()._post(soft=soft)
         self._credit_after_validation(used, warnings, posted)
-        disputes = posted.filtered("credit_dispute_id").credit_dispute_id
-        disputes.sudo()._resolve_credited()
+        posted._credit_resolve_disputes()
         return posted
+
+    def _credit_resolve_disputes(self):
+        """Posting a dispute's credit note resolves the dispute. The link was
+        set by the dispute's own action and checked against the refund
+        (never by the poster), and the poster may not work disputes: the
+        dispute that names this refund as its credit note is resolved as
+        superuser."""
+        for move in self.filtered("credit_dispute_id"):
+            dispute = move.credit_dispute_id.sudo()
+            if dispute.credit_note_id == move and dispute.company_id == move.company_id:
+                dispute._resolve_credited()
 
     def action_post(self):
         return self._credit_override_action() or super().action_post()
@@ -108,7 +172,8 @@ class AccountMove(models.Model):
         """Warns when the invoice gives longer payment terms than the
         partner's risk class allows."""
         self.ensure_one()
-        partner = self.commercial_partner_id.with_company(self.company_id)
+        # Shown to whoever edits the invoice: the class is read for them.
+        partner = self.commercial_partner_id.sudo().with_company(self.company_id)
         max_days = partner.credit_risk_class_id.max_payment_days
         start = self.invoice_date or fields.Date.context_today(self)
         if not max_days or not self.invoice_date_due:

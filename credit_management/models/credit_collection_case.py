@@ -2,7 +2,7 @@ import csv
 import io
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools.misc import split_every
 
@@ -242,6 +242,44 @@ class CreditCollectionCase(models.Model):
             )
             case.amount_written_off = sum(moves.mapped("amount_total"))
 
+    @api.constrains("item_ids", "partner_id", "company_id")
+    def _check_item_ids(self):
+        """Like promises, plans and disputes: a case covers receivable items
+        of its customer in its company, nothing else (the write-off settles
+        them); items join it posted (see ``_check_new_items``)."""
+        for case in self:
+            customer = case.partner_id.commercial_partner_id
+            strangers = case.item_ids.filtered(
+                lambda line, customer=customer, company=case.company_id: (
+                    line.partner_id.commercial_partner_id != customer
+                    or line.company_id != company
+                    or line.account_type != "asset_receivable"
+                )
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "Case %(case)s may only cover receivable items of %(customer)s in "
+                        "%(company)s; not %(items)s.",
+                        case=case.name,
+                        customer=customer.display_name,
+                        company=case.company_id.name,
+                        items=", ".join(strangers.mapped("display_name")),
+                    )
+                )
+
+    def _check_new_items(self, items):
+        """Items join a case posted (an item reset to draft later stays, and
+        leaves the amounts until it is posted again)."""
+        unposted = items.filtered(lambda line: line.parent_state != "posted")
+        if unposted:
+            raise ValidationError(
+                self.env._(
+                    "Only posted items can join a collection case; not %s.",
+                    ", ".join(unposted.mapped("display_name")),
+                )
+            )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -258,6 +296,7 @@ class CreditCollectionCase(models.Model):
                     or "/"
                 )
         cases = super().create(vals_list)
+        cases._check_new_items(cases.item_ids)
         for case in cases.filtered(lambda c: not c.item_ids and c.kind == "partner"):
             case.item_ids = case._open_items()
         return cases
@@ -267,7 +306,11 @@ class CreditCollectionCase(models.Model):
             stage = self.env["credit.collection.stage"].browse(vals["stage_id"])
             closing = stage.stage_type in CLOSED_TYPES
             vals.setdefault("date_closed", fields.Date.context_today(self) if closing else False)
-        return super().write(vals)
+        before = {case: case.item_ids for case in self} if "item_ids" in vals else {}
+        result = super().write(vals)
+        for case, items in before.items():
+            self._check_new_items(case.item_ids - items)
+        return result
 
     # ------------------------------------------------------------------
     # Items

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
+from ..engine import privilege
 from .credit_collection_stage import CLOSED_TYPES
 
 
@@ -111,6 +112,23 @@ class CreditCollectionDispute(models.Model):
                     )
                 )
 
+    @api.constrains("credit_note_id", "partner_id", "move_id")
+    def _check_credit_note_id(self):
+        for dispute in self.filtered("credit_note_id"):
+            note = dispute.credit_note_id
+            if (
+                note.move_type != "out_refund"
+                or note.commercial_partner_id != dispute.partner_id.commercial_partner_id
+                or (note.credit_dispute_id and note.credit_dispute_id != dispute)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(note)s is not a credit note of %(customer)s for this dispute.",
+                        note=note.display_name,
+                        customer=dispute.partner_id.display_name,
+                    )
+                )
+
     @api.model
     def _prepare_case(self, vals_list):
         """A dispute joins its customer's open case; without one, it gets a
@@ -180,15 +198,16 @@ class CreditCollectionDispute(models.Model):
         if self.credit_note_id:
             return self._open_credit_note()
         invoice = self.move_id
-        credit_note = invoice._reverse_moves(
-            [
-                {
-                    "ref": self.env._("Dispute settlement: %s", self.reason_id.name),
-                    "invoice_date": fields.Date.context_today(self),
-                    "credit_dispute_id": self.id,
-                }
-            ]
-        )
+        with privilege.granted(privilege.DISPUTE_CREDIT_NOTE):
+            credit_note = invoice._reverse_moves(
+                [
+                    {
+                        "ref": self.env._("Dispute settlement: %s", self.reason_id.name),
+                        "invoice_date": fields.Date.context_today(self),
+                        "credit_dispute_id": self.id,
+                    }
+                ]
+            )
         ratio = self.amount / invoice.amount_total if invoice.amount_total else 1.0
         if float_compare(ratio, 1.0, precision_digits=6) < 0:
             for line in credit_note.invoice_line_ids:

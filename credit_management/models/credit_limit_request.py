@@ -1,11 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-# Only managers write these (the requester cancels through action_cancel).
+from ..engine import privilege
+
+# A Credit Control Manager prepares the decision in these while the request
+# waits (the granted amount, why it is refused); approving freezes them.
+MANAGER_INPUT_FIELDS = {"approved_limit", "decision_note"}
+# Only the decision methods write these (engine.privilege.LIMIT_DECISION),
+# on create as on write: approve, refuse and cancel.
 DECISION_FIELDS = {
     "state",
-    "approved_limit",
-    "decision_note",
     "decided_by_id",
     "decision_date",
     "previous_limit",
@@ -98,6 +102,7 @@ class CreditLimitRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_create_values(vals)
             if vals.get("partner_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 vals["partner_id"] = partner.commercial_partner_id.id
@@ -106,15 +111,62 @@ class CreditLimitRequest(models.Model):
             request._notify_managers()
         return requests
 
+    @api.model
+    def _check_create_values(self, vals):
+        """A new request waits for a decision and is the creator's own: no
+        decision, snapshot or other requester on create."""
+        forged = self._decision_values(vals)
+        if vals.get("requested_by_id") not in (None, False, self.env.uid) and not self.env.su:
+            forged.add("requested_by_id")
+        if forged and not self._decision_privileged():
+            raise AccessError(
+                self.env._(
+                    "A new limit request waits for a decision and is requested by its creator; "
+                    "these are set by the decision only: %s",
+                    self._field_labels(forged),
+                )
+            )
+        if any(vals.get(name) for name in MANAGER_INPUT_FIELDS) and not self.env.su:
+            self._check_manager()
+
+    @api.model
+    def _decision_values(self, vals):
+        """The decision fields ``vals`` sets; empty values and the waiting
+        state are what a waiting request has anyway."""
+        return {
+            name
+            for name in DECISION_FIELDS.intersection(vals)
+            if vals[name] and vals[name] != "to_approve"
+        }
+
     def write(self, vals):
         decided = self.filtered(lambda r: r.state != "to_approve")
         if decided and not self.env.su and set(vals) - {"message_main_attachment_id"}:
             raise UserError(
                 self.env._("A decided limit request is part of the audit trail and cannot change.")
             )
-        if DECISION_FIELDS.intersection(vals) and not self.env.su:
+        forged = self._decision_values(vals)
+        if forged and not self._decision_privileged():
+            raise AccessError(
+                self.env._(
+                    "A limit request is decided only with its Approve, Refuse and Cancel "
+                    "actions: %s",
+                    self._field_labels(forged),
+                )
+            )
+        if MANAGER_INPUT_FIELDS.intersection(vals) and not self.env.su:
             self._check_manager()
+        if "requested_by_id" in vals and not self.env.su:
+            raise AccessError(self.env._("The requester of a limit request cannot change."))
         return super().write(vals)
+
+    @api.model
+    def _field_labels(self, names):
+        return ", ".join(self._fields[name]._description_string(self.env) for name in sorted(names))
+
+    @api.model
+    def _decision_privileged(self):
+        return privilege.has(privilege.LIMIT_DECISION) or privilege.loading_data(self.env)
 
     def _notify_managers(self):
         managers = self.env.ref("credit_management.group_credit_control_manager").sudo().user_ids
@@ -161,7 +213,8 @@ class CreditLimitRequest(models.Model):
             limit = request.approved_limit or request.requested_limit
             vals = request._snapshot()
             vals.update(state="approved", approved_limit=limit)
-            request.write(vals)
+            with privilege.granted(privilege.LIMIT_DECISION):
+                request.write(vals)
             # The manager's decision is the authority here, not contact editing rights.
             request.partner_id.sudo().with_company(request.company_id).credit_limit = limit
             request.partner_id.message_post(
@@ -185,7 +238,8 @@ class CreditLimitRequest(models.Model):
                 )
             vals = request._snapshot()
             vals["state"] = "refused"
-            request.write(vals)
+            with privilege.granted(privilege.LIMIT_DECISION):
+                request.write(vals)
             request.activity_feedback(["credit_management.mail_activity_type_limit_request"])
 
     def action_cancel(self):
@@ -194,5 +248,6 @@ class CreditLimitRequest(models.Model):
                 raise UserError(self.env._("Only a request waiting for approval can be cancelled."))
             if request.requested_by_id != self.env.user:
                 self._check_manager()
-        self.sudo().write({"state": "cancelled"})
+        with privilege.granted(privilege.LIMIT_DECISION):
+            self.sudo().write({"state": "cancelled"})
         self.activity_unlink(["credit_management.mail_activity_type_limit_request"])

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .res_partner import CREDIT_READERS
+
 
 class CreditRiskClass(models.Model):
     _name = "credit.risk.class"
@@ -62,7 +64,11 @@ class CreditRiskClass(models.Model):
         help="The risk score suggests the class with the highest minimum score that the "
         "partner reaches (0 to 100).",
     )
-    partner_count = fields.Integer(compute="_compute_partner_count")
+    # Counted on the partners' risk class, a field for credit readers only.
+    partner_count = fields.Integer(
+        compute="_compute_partner_count",
+        groups=CREDIT_READERS,
+    )
 
     _code_company_uniq = models.Constraint(
         "UNIQUE(code, company_id)", "A risk class code must be unique per company."

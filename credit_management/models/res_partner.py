@@ -1,9 +1,11 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..engine import exposure, prepared
+from ..engine import exposure, prepared, privilege
 
 # Where the effective limit comes from (the status query's limit_source).
 LIMIT_SOURCES = [
@@ -13,8 +15,28 @@ LIMIT_SOURCES = [
     ("none", "No Limit"),
 ]
 
+# Who reads credit data on partners: the groups of core's credit and credit_limit.
+CREDIT_READERS = "account.group_account_invoice,account.group_account_readonly"
 # Fields that only a Credit Control Manager (or an approved limit request) may change.
 MANAGER_FIELDS = {"credit_limit", "use_partner_credit_limit", "credit_risk_class_id"}
+# Fields that only the hold and release actions change (engine.privilege.PARTNER_HOLD).
+HOLD_FIELDS = {"credit_hold", "credit_hold_reason", "credit_hold_date", "credit_hold_user_id"}
+# Fields that only credit control changes.
+CREDIT_USER_FIELDS = {
+    "credit_last_review_date",
+    "credit_dunning_policy_id",
+    "credit_dunning_excluded",
+    "credit_cease_communication",
+    "credit_optout_email",
+    "credit_optout_letter",
+    "credit_optout_phone",
+    "credit_optout_sms",
+    "credit_external_rating",
+    "credit_external_rating_agency",
+    "credit_external_rating_date",
+}
+# Every change of these is logged on the partner, with its company when it has one.
+LOGGED_FIELDS = HOLD_FIELDS | CREDIT_USER_FIELDS | {"credit_limit", "credit_risk_class_id"}
 
 
 class ResPartner(models.Model):
@@ -28,6 +50,8 @@ class ResPartner(models.Model):
         domain="[('company_id', 'in', (False, current_company_id))]",
         help="Gives the default credit limit, the longest payment term and the review "
         "interval of the partner.",
+        groups=CREDIT_READERS,
+        copy=False,
     )
     credit_hold = fields.Boolean(
         string="Credit Hold",
@@ -35,14 +59,23 @@ class ResPartner(models.Model):
         copy=False,
         help="No customer invoice can be posted for a partner on hold, whatever its "
         "available credit, unless a Credit Control Manager overrides it.",
+        groups=CREDIT_READERS,
     )
-    credit_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, copy=False)
-    credit_hold_date = fields.Date(string="On Hold Since", company_dependent=True, copy=False)
+    credit_hold_reason = fields.Char(
+        string="Hold Reason", company_dependent=True, copy=False, groups=CREDIT_READERS
+    )
+    credit_hold_date = fields.Date(
+        string="On Hold Since", company_dependent=True, copy=False, groups=CREDIT_READERS
+    )
     credit_hold_user_id = fields.Many2one(
-        "res.users", string="Put on Hold By", company_dependent=True, copy=False
+        "res.users",
+        string="Put on Hold By",
+        company_dependent=True,
+        copy=False,
+        groups=CREDIT_READERS,
     )
     credit_last_review_date = fields.Date(
-        string="Last Credit Review", company_dependent=True, copy=False
+        string="Last Credit Review", company_dependent=True, copy=False, groups=CREDIT_READERS
     )
 
     # Dunning, per company
@@ -52,30 +85,52 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('company_id', '=', current_company_id)]",
         help="Overrides the policy of the risk class and of the company.",
+        groups=CREDIT_READERS,
+        copy=False,
     )
     credit_dunning_excluded = fields.Boolean(
-        string="No Dunning", company_dependent=True, help="Never send reminders to this customer."
+        string="No Dunning",
+        company_dependent=True,
+        help="Never send reminders to this customer.",
+        groups=CREDIT_READERS,
+        copy=False,
     )
     credit_dunning_communication_ids = fields.One2many(
-        "credit.dunning.communication", "partner_id", string="Reminders", readonly=True
+        "credit.dunning.communication",
+        "partner_id",
+        string="Reminders",
+        readonly=True,
+        groups=CREDIT_READERS,
     )
     credit_dunning_level_id = fields.Many2one(
-        "credit.dunning.level", string="Dunning Level", compute="_compute_credit_dunning_level"
+        "credit.dunning.level",
+        string="Dunning Level",
+        compute="_compute_credit_dunning_level",
+        groups=CREDIT_READERS,
     )
     # Contact requests of the customer (all companies)
     credit_cease_communication = fields.Boolean(
         string="Cease Communication",
         help="The customer asked in writing that we stop contacting them about its debts: "
         "reminders are blocked (and logged) when the company applies contact rules.",
+        groups=CREDIT_READERS,
+        copy=False,
     )
-    credit_optout_email = fields.Boolean(string="No Email Reminders")
-    credit_optout_letter = fields.Boolean(string="No Letters")
-    credit_optout_phone = fields.Boolean(string="No Reminder Calls")
-    credit_optout_sms = fields.Boolean(string="No SMS Reminders")
+    credit_optout_email = fields.Boolean(
+        string="No Email Reminders", groups=CREDIT_READERS, copy=False
+    )
+    credit_optout_letter = fields.Boolean(string="No Letters", groups=CREDIT_READERS, copy=False)
+    credit_optout_phone = fields.Boolean(
+        string="No Reminder Calls", groups=CREDIT_READERS, copy=False
+    )
+    credit_optout_sms = fields.Boolean(string="No SMS Reminders", groups=CREDIT_READERS, copy=False)
 
     # Exposure and available credit (current company, commercial partner)
     credit_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_credit_status", string="Credit Currency"
+        "res.currency",
+        compute="_compute_credit_status",
+        string="Credit Currency",
+        groups=CREDIT_READERS,
     )
     credit_limit_effective = fields.Monetary(
         string="Effective Limit",
@@ -83,57 +138,75 @@ class ResPartner(models.Model):
         currency_field="credit_currency_id",
         help="The partner's own limit, else its risk class's, else the company's; "
         "lowered by any cap (an insurer's cover). Zero: no limit.",
+        groups=CREDIT_READERS,
     )
     credit_limit_source = fields.Selection(
         selection=LIMIT_SOURCES,
         string="Limit From",
         compute="_compute_credit_status",
+        groups=CREDIT_READERS,
     )
     credit_exposure = fields.Monetary(
         string="Exposure",
         compute="_compute_credit_status",
         currency_field="credit_currency_id",
         help="What the partner owes or is about to owe, in company currency at today's rate.",
+        groups=CREDIT_READERS,
     )
     credit_exposure_not_due = fields.Monetary(
-        string="Not Due", compute="_compute_credit_status", currency_field="credit_currency_id"
+        string="Not Due",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_exposure_overdue = fields.Monetary(
-        string="Overdue", compute="_compute_credit_status", currency_field="credit_currency_id"
+        string="Overdue",
+        compute="_compute_credit_status",
+        currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_exposure_draft_invoices = fields.Monetary(
         string="Draft Invoices",
         compute="_compute_credit_status",
         currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_exposure_unapplied = fields.Monetary(
         string="Unapplied Credits",
         compute="_compute_credit_status",
         currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_available = fields.Monetary(
         string="Available Credit",
         compute="_compute_credit_status",
         currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_over_limit = fields.Boolean(
         string="Over Credit Limit",
         compute="_compute_credit_status",
         search="_search_credit_over_limit",
+        groups=CREDIT_READERS,
     )
     credit_group_partner_id = fields.Many2one(
         "res.partner",
         string="Credit Group",
         compute="_compute_credit_group",
         help="Top parent company whose limit the whole group shares.",
+        groups=CREDIT_READERS,
     )
     credit_group_exposure = fields.Monetary(
         string="Group Exposure",
         compute="_compute_credit_group",
         currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_group_limit = fields.Monetary(
-        string="Group Limit", compute="_compute_credit_group", currency_field="credit_currency_id"
+        string="Group Limit",
+        compute="_compute_credit_group",
+        currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
     credit_can_edit_limit = fields.Boolean(compute="_compute_credit_can_edit_limit")
 
@@ -142,18 +215,35 @@ class ResPartner(models.Model):
         string="External Rating",
         help="Rating from a credit agency on a 0 (worst) to 100 (best) scale; weighs 30 % "
         "of the risk score when set.",
+        groups=CREDIT_READERS,
+        copy=False,
     )
-    credit_external_rating_agency = fields.Char(string="Rating Agency")
-    credit_external_rating_date = fields.Date(string="Rated On")
+    credit_external_rating_agency = fields.Char(
+        string="Rating Agency", groups=CREDIT_READERS, copy=False
+    )
+    credit_external_rating_date = fields.Date(string="Rated On", groups=CREDIT_READERS, copy=False)
     credit_score_id = fields.Many2one(
-        "credit.risk.score", string="Risk Score Details", compute="_compute_credit_score"
+        "credit.risk.score",
+        string="Risk Score Details",
+        compute="_compute_credit_score",
+        groups=CREDIT_READERS,
     )
-    credit_score = fields.Float(string="Risk Score", compute="_compute_credit_score", digits=(5, 2))
+    credit_score = fields.Float(
+        string="Risk Score", compute="_compute_credit_score", digits=(5, 2), groups=CREDIT_READERS
+    )
     credit_override_ids = fields.One2many(
-        "credit.override", "partner_id", string="Credit Overrides", readonly=True
+        "credit.override",
+        "partner_id",
+        string="Credit Overrides",
+        readonly=True,
+        groups=CREDIT_READERS,
     )
     credit_limit_request_ids = fields.One2many(
-        "credit.limit.request", "partner_id", string="Limit Requests", readonly=True
+        "credit.limit.request",
+        "partner_id",
+        string="Limit Requests",
+        readonly=True,
+        groups=CREDIT_READERS,
     )
 
     # ------------------------------------------------------------------
@@ -350,18 +440,134 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if any(vals.get(name) for vals in vals_list for name in MANAGER_FIELDS):
             self._credit_check_manager()
-        return super().create(vals_list)
+        # A new partner starts from empty credit data: anything else is a change.
+        changes = [self._credit_new_changes(vals) for vals in vals_list]
+        self._credit_check_changes({name for change in changes for name, _old, _new in change})
+        partners = super().create(vals_list)
+        partners._credit_log_changes(dict(zip(partners, changes, strict=True)))
+        return partners
 
     def write(self, vals):
         if MANAGER_FIELDS.intersection(vals):
             self._credit_check_manager()
-        return super().write(vals)
+        if not LOGGED_FIELDS.intersection(vals):
+            return super().write(vals)
+        changes = {partner: partner._credit_changes(vals) for partner in self}
+        self._credit_check_changes(
+            {name for change in changes.values() for name, _old, _new in change}
+        )
+        result = super().write(vals)
+        self._credit_log_changes(changes)
+        return result
+
+    def _credit_new_changes(self, vals):
+        """(field, old, new) of the credit data a new partner is created with,
+        leaving out what a contact takes from its parent company."""
+        parent = self.browse(vals.get("parent_id")).sudo().commercial_partner_id
+        contact = parent and not vals.get("is_company")
+        changes = []
+        for name in sorted(LOGGED_FIELDS.intersection(vals)):
+            field = self._fields[name]
+            new = field.convert_to_record(field.convert_to_cache(vals[name], self.sudo()), self)
+            if new and not (contact and new == parent[name]):
+                empty = field.convert_to_record(field.convert_to_cache(False, self), self)
+                changes.append((name, empty, new))
+        return changes
+
+    def _credit_changes(self, vals):
+        """(field, old, new) of the credit data ``vals`` changes on one
+        partner; a contact taking its commercial partner's values (Odoo's
+        commercial field sync) changes nothing of its own."""
+        self.ensure_one()
+        partner = self.sudo()
+        commercial = partner.commercial_partner_id
+        changes = []
+        for name in sorted(LOGGED_FIELDS.intersection(vals)):
+            field = self._fields[name]
+            new = field.convert_to_record(field.convert_to_cache(vals[name], partner), partner)
+            old = partner[name]
+            if new == old or (commercial != partner and new == commercial[name]):
+                continue
+            changes.append((name, old, new))
+        return changes
+
+    @api.model
+    def _credit_check_changes(self, names):
+        """Holds change only through the hold and release actions; dunning,
+        contact-request, review and rating data only by credit control."""
+        if privilege.has(privilege.PARTNER_MERGE):
+            return
+        if names & HOLD_FIELDS and not (
+            privilege.has(privilege.PARTNER_HOLD) or privilege.loading_data(self.env)
+        ):
+            raise AccessError(
+                self.env._(
+                    "A credit hold is placed and lifted only with the Put on Hold and Release "
+                    "Hold actions of credit control."
+                )
+            )
+        if names & CREDIT_USER_FIELDS and not (
+            self.env.su or self.env.user.has_group("credit_management.group_credit_control_user")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only credit control can change the dunning, contact-request, review and "
+                    "rating data of a partner (%s).",
+                    ", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(names & CREDIT_USER_FIELDS)
+                    ),
+                )
+            )
+
+    def _credit_log_changes(self, changes):
+        """Logs each partner's credit data changes on its chatter (an
+        internal note): who, old and new value, and the company of values
+        kept per company."""
+        for partner, change in changes.items():
+            if not change:
+                continue
+            lines = Markup().join(
+                Markup("<li>%s</li>") % partner._credit_describe_change(*item) for item in change
+            )
+            partner.sudo()._message_log(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._("Credit data changed by %s:", self.env.user.name),
+                    lines,
+                ),
+                author_id=self.env.user.partner_id.id,
+            )
+
+    def _credit_describe_change(self, name, old, new):
+        field = self._fields[name]
+        label = field._description_string(self.env)
+        if field.company_dependent:
+            label = self.env._(
+                "%(field)s in %(company)s", field=label, company=self.env.company.name
+            )
+        return self.env._(
+            "%(field)s: %(old)s → %(new)s",
+            field=label,
+            old=self._credit_format_value(field, old),
+            new=self._credit_format_value(field, new),
+        )
+
+    def _credit_format_value(self, field, value):
+        if field.type == "boolean":
+            return self.env._("Yes") if value else self.env._("No")
+        if field.type == "many2one":
+            return value.sudo().display_name or "-"
+        if field.type in ("float", "monetary", "integer"):
+            return str(value or 0.0)
+        return str(value) if value else "-"
 
     def _credit_check_manager(self):
         # Accounting administrators keep the right Odoo gives them to set limits.
         user = self.env.user
         if (
             self.env.su
+            or privilege.has(privilege.PARTNER_MERGE)
             or user.has_group("credit_management.group_credit_control_manager")
             or user.has_group("account.group_account_manager")
         ):
@@ -392,14 +598,14 @@ class ResPartner(models.Model):
             self.env.su or self.env.user.has_group("credit_management.group_credit_control_user")
         ):
             raise AccessError(self.env._("Only credit control can put partners on hold."))
+        # The partners are the caller's choice: they must be theirs to see.
+        self.commercial_partner_id.check_access("read")
 
     def action_credit_release(self):
         self._credit_check_user()
-        for partner in self.commercial_partner_id:
-            if not partner.credit_hold:
-                continue
-            # Credit control may lack the right to edit contacts: the hold is theirs.
-            partner.sudo().write(
+        # Credit control may lack the right to edit contacts: the hold is theirs.
+        with privilege.granted(privilege.PARTNER_HOLD):
+            self.commercial_partner_id.filtered("credit_hold").sudo().write(
                 {
                     "credit_hold": False,
                     "credit_hold_reason": False,
@@ -407,31 +613,19 @@ class ResPartner(models.Model):
                     "credit_hold_user_id": False,
                 }
             )
-            partner.sudo().message_post(
-                body=self.env._("Credit hold released by %s.", self.env.user.name),
-                author_id=self.env.user.partner_id.id,
-            )
 
     def _credit_set_hold(self, reason):
-        """Puts the commercial partners on hold in the current company."""
+        """Puts the commercial partners on hold in the current company; the
+        change is logged on each partner with the reason."""
         self._credit_check_user()
-        for partner in self.commercial_partner_id:
-            partner.sudo().write(
+        with privilege.granted(privilege.PARTNER_HOLD):
+            self.commercial_partner_id.sudo().write(
                 {
                     "credit_hold": True,
                     "credit_hold_reason": reason,
                     "credit_hold_date": fields.Date.context_today(self),
                     "credit_hold_user_id": self.env.user.id,
                 }
-            )
-            partner.sudo().message_post(
-                body=self.env._(
-                    "Put on credit hold in %(company)s by %(user)s: %(reason)s",
-                    company=self.env.company.name,
-                    user=self.env.user.name,
-                    reason=reason,
-                ),
-                author_id=self.env.user.partner_id.id,
             )
 
     def action_credit_request_limit(self):

@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .credit_collection_stage import CLOSED_TYPES
+from .res_partner import CREDIT_READERS
 
 
 class ResPartner(models.Model):
@@ -10,10 +11,14 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     credit_case_ids = fields.One2many(
-        "credit.collection.case", "partner_id", string="Collection Cases", readonly=True
+        "credit.collection.case",
+        "partner_id",
+        string="Collection Cases",
+        readonly=True,
+        groups=CREDIT_READERS,
     )
     credit_open_case_count = fields.Integer(
-        compute="_compute_credit_open_case_count", string="Open Cases"
+        compute="_compute_credit_open_case_count", string="Open Cases", groups=CREDIT_READERS
     )
     credit_disputed_amount = fields.Monetary(
         compute="_compute_credit_disputed_amount",
@@ -21,6 +26,7 @@ class ResPartner(models.Model):
         currency_field="credit_currency_id",
         help="Part of the open receivables under an open dispute (current company): out of "
         "dunning until the dispute is resolved.",
+        groups=CREDIT_READERS,
     )
 
     def _compute_credit_open_case_count(self):

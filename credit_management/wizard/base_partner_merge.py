@@ -1,5 +1,7 @@
 from odoo import models
 
+from ..engine import privilege
+
 # Tables Odoo's merges (of partners, and of accounts through the same code)
 # must not repoint: they update every foreign key in SQL, and a unique index
 # would abort the whole merge. Open balances follow the journal items, whose
@@ -34,3 +36,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
     def _get_fk_on(self, table):
         relations = super()._get_fk_on(table)
         return [(name, column) for name, column in relations if name not in NOT_MERGED]
+
+    def _update_values(self, src_partners, dst_partner):
+        # The kept partner takes the merged partners' holds and flags (a hold
+        # on any of them stays): values of existing records, logged on it.
+        with privilege.granted(privilege.PARTNER_MERGE):
+            return super()._update_values(src_partners, dst_partner)

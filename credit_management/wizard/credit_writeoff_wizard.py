@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..engine import privilege
+
 
 class CreditWriteoffWizard(models.TransientModel):
     """Writes chosen items of a case off as bad debt: one posted entry, the
@@ -80,7 +82,10 @@ class CreditWriteoffWizard(models.TransientModel):
         if not self.env.user.has_group("credit_management.group_credit_control_manager"):
             raise AccessError(self.env._("Only a Credit Control Manager may write debts off."))
         self._check_items()
-        move = self.env["account.move"].with_company(self.company_id).create(self._move_values())
+        with privilege.granted(privilege.WRITEOFF_ENTRY):
+            move = (
+                self.env["account.move"].with_company(self.company_id).create(self._move_values())
+            )
         move._post(soft=False)
         # The item lines are created first, in the order of the items.
         counterparts = move.line_ids.sorted("id")[: len(self.item_ids)]

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.credit_management.engine import exposure
+from odoo.addons.credit_management.models.res_partner import CREDIT_READERS
 from odoo.tools import SQL
 
 SALE_LINKED = SQL(
@@ -53,6 +54,7 @@ class ResPartner(models.Model):
         string="Orders to Invoice",
         compute="_compute_credit_status",
         currency_field="credit_currency_id",
+        groups=CREDIT_READERS,
     )
 
     @api.model

@@ -61,8 +61,10 @@ class SaleOrder(models.Model):
         to a hundred), so a salesperson need not leave the quotation."""
         self.ensure_one()
         partner = self._credit_commercial_partner().with_company(self.company_id)
-        needed = partner.credit_exposure + self._credit_document_amount()
-        requested = max(math.ceil(needed / 100.0) * 100.0, partner.credit_limit_effective)
+        # The salesperson need not read credit data: the figures only size the request.
+        status = partner.sudo()
+        needed = status.credit_exposure + self._credit_document_amount()
+        requested = max(math.ceil(needed / 100.0) * 100.0, status.credit_limit_effective)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Request a Credit Limit"),

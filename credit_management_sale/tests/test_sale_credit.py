@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.credit_management.engine import check
 from odoo.addons.sale.tests.common import SaleCommon
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 
@@ -127,6 +127,16 @@ class TestSaleCredit(AccountPaymentCommon, SaleCommon):
         self.customer.with_company(self.company)._credit_set_hold("Insolvency rumours")
         order = self._order(1)
         with self.assertRaises(UserError):
+            order.with_user(self.salesman).action_confirm()
+
+    def test_salesman_without_credit_rights_gets_banner_and_reason(self):
+        # The salesman reads no credit field of the partner; the check reads them for it.
+        self.customer.with_company(self.company)._credit_set_hold("Insolvency rumours")
+        order = self._order(1, user=self.salesman)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.salesman).read(["credit_hold_reason"])
+        self.assertIn("Insolvency rumours", order.with_user(self.salesman).credit_banner)
+        with self.assertRaisesRegex(UserError, "Insolvency rumours"):
             order.with_user(self.salesman).action_confirm()
 
     def test_manager_override_on_order(self):
