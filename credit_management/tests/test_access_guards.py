@@ -53,7 +53,7 @@ FIELD_CLASSES = {
         TECHNICAL: "credit_can_edit_limit",
     },
     "account.move": {
-        ACTION: "credit_dispute_id credit_writeoff_case_id",
+        ACTION: "credit_dispute_id credit_writeoff_case_id credit_dunning_charges",
         COMPUTED: "credit_disputed credit_dunning_date credit_dunning_level_id "
         "credit_dispute_ids credit_dunning_line_ids credit_override_ids",
     },
@@ -161,12 +161,12 @@ FIELD_CLASSES = {
         "utilisation_points weighted_days_late",
     },
     "credit.limit.import": {
-        DATA: "file filename state",
+        DATA: "decimal_separator file filename state",
         VIEW_READONLY: "company_id line_ids",
         COMPUTED: "error_count valid_count",
     },
     "credit.limit.import.line": {
-        TECHNICAL: "credit_limit currency_id error external_rating import_id key "
+        TECHNICAL: "amount_text credit_limit currency_id error external_rating import_id key "
         "original_amount partner_id rating_agency risk_class_id row set_limit set_rating",
     },
     "credit.dunning.policy": {
