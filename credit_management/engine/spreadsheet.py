@@ -52,7 +52,8 @@ def parse_number(cell, decimal="."):
 
     Text must be written with ``decimal`` as decimal separator and, if at
     all, the matching thousands separator in groups of three ("1,234.56"
-    or "1.234,56"); spaces may group thousands too. Raises
+    or "1.234,56"); spaces and apostrophes may group thousands too, in
+    groups of three as well. Raises
     :class:`BadNumber` for anything else, and for NaN, infinities and
     amounts of 10^15 or more.
     """
@@ -62,9 +63,9 @@ def parse_number(cell, decimal="."):
         text = (cell or "").strip()
         if not text:
             return None
-        for space in GROUP_SPACES:
-            text = text.replace(space, "")
         thousands = THOUSANDS[decimal]
+        for space in GROUP_SPACES:  # groups of three, like the separator itself
+            text = text.replace(space, thousands)
         pattern = rf"[+-]?(\d{{1,3}}(\{thousands}\d{{3}})+|\d+)(\{decimal}\d+)?"
         if not re.fullmatch(pattern, text):
             raise BadNumber(text)

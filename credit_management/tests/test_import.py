@@ -4,7 +4,7 @@ import io
 import openpyxl
 import xlwt
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import CreditCommon
@@ -198,7 +198,10 @@ class TestLimitImport(CreditCommon):
         self.assertEqual(Import.create(vals).decimal_separator, ",")
 
     def test_amounts_that_are_no_finite_number_are_row_errors(self):
-        bad = ["nan", "inf", "-inf", "1e999", "1e5", "1,5", "12,34,567", "0x10", "1.2.3", "1" * 16]
+        bad = [
+            *("nan", "inf", "-inf", "1e999", "1e5", "1,5", "12,34,567", "0x10", "1.2.3"),
+            *("1" * 16, "1 5", "12'5", "1 25.5"),
+        ]
         rows = [["BE0477472701", "", "", text, "", "", ""] for text in bad]
         wizard = self._wizard(self._csv(rows, sep=";"), "limits.csv")
         wizard.action_preview()
@@ -226,6 +229,36 @@ class TestLimitImport(CreditCommon):
                 with self.assertRaises(UserError) as raised:
                     self._wizard(content, filename).action_preview()
                 self.assertIn(message, str(raised.exception))
+
+    def test_spaces_and_apostrophes_group_thousands(self):
+        rows = [
+            ["BE0477472701", "", "", "1 250 000.5", "", "", ""],
+            ["", "", "C-0042", "12'500", "", "", ""],
+        ]
+        wizard = self._wizard(self._csv(rows, sep=";"), "limits.csv")
+        wizard.action_preview()
+        self.assertEqual(wizard.line_ids.sorted("row").mapped("credit_limit"), [1250000.5, 12500])
+
+    def test_only_into_the_users_companies(self):
+        other = self.setup_other_company(name="Other Import Co")["company"]
+        content = self._csv([["BE0477472701", "", "", "1000", "", "", ""]])
+        wizard = (
+            self.env["credit.limit.import"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "file": base64.b64encode(content),
+                    "filename": "limits.csv",
+                    "decimal_separator": ".",
+                    "company_id": other.id,
+                }
+            )
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_preview()
+        with self.assertRaises(AccessError):
+            wizard.action_import()
+        self.assertEqual(self.alpha.with_company(other).credit_limit, 0)
 
     def test_manager_only(self):
         wizard = self._wizard(self._csv([["BE0477472701", "", "", "1", "", "", ""]]), "l.csv")

@@ -70,6 +70,15 @@ class CreditLimitImport(models.TransientModel):
     def _check_manager(self):
         if not self.env.user.has_group("credit_management.group_credit_control_manager"):
             raise AccessError(self.env._("Only a Credit Control Manager can import credit limits."))
+        # The company is readonly in the form only: the import writes as
+        # superuser, so it must be one the user works in.
+        if self.company_id not in self.env.companies:
+            raise AccessError(
+                self.env._(
+                    "You cannot import credit limits into %s: it is not one of your companies.",
+                    self.company_id.name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Reading and checking
