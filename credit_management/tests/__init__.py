@@ -11,3 +11,4 @@ from . import test_tour
 from . import test_dunning
 from . import test_collection
 from . import test_open_balance
+from . import test_writeoff_tax
