@@ -199,12 +199,16 @@ class CreditWriteoffWizard(models.TransientModel):
         if terms.account_id != items.account_id:
             terms.account_id = items.account_id[:1]
         self._adjust_refund(refund, target)
+        # Posting a credit note of an invoice reconciles the two (Odoo does,
+        # as for any credit note); what it left is reconciled here.
         refund._post(soft=False)
         for account, account_items in items.grouped("account_id").items():
             counterparts = refund.line_ids.filtered(
                 lambda line, acc=account: line.account_id == acc and not line.reconciled
             )
-            (account_items | counterparts).reconcile()
+            open_items = account_items.filtered(lambda line: not line.reconciled)
+            if open_items and counterparts:
+                (open_items | counterparts).reconcile()
         return refund
 
     def _refund_values(self, invoice, share):
