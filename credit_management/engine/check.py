@@ -133,7 +133,13 @@ def check(env, company, amounts, already_counted=None, lock=True):
     failed = {failure.partner for failure in failures}
     for root, members in groups.items():
         failures += _group_failures(
-            company, root, members, amounts, already_counted, status, failed
+            company,
+            root,
+            members,
+            amounts=amounts,
+            already_counted=already_counted,
+            status=status,
+            failed=failed,
         )
     return failures
 

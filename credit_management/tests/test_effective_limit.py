@@ -35,21 +35,20 @@ class TestEffectiveLimit(CreditCommon):
         draft._post(soft=False)  # 4,500 of 5,000: the class's 1,000 does not apply
         self.assertEqual(draft.state, "posted")
         self.assertTrue(self._partner().use_partner_credit_limit)
+        # Unticking Odoo's "Partner Limit" gives back the class's limit.
+        self._partner().use_partner_credit_limit = False
+        self.assertEqual(self._limit(), ("class", 1000))
+        with self.assertRaises(UserError):
+            self._invoice(self.customer, 100, post=False)._post(soft=False)
 
     def test_zero_is_no_limit_chosen_for_the_partner(self):
+        # Without a default limit Odoo's fallback is 0: a typed 0 was dropped.
+        self.env["ir.default"].set("res.partner", "credit_limit", 0, company_id=self.company.id)
         self._set_limit(self.customer, 0)
         self.assertEqual(self._limit(), ("partner", 0))
         draft = self._invoice(self.customer, 50000, post=False)
         draft._post(soft=False)
         self.assertEqual(draft.state, "posted")
-
-    def test_unticking_partner_limit_gives_back_the_class_limit(self):
-        self._set_limit(self.customer, 5000)
-        self._partner().use_partner_credit_limit = False
-        self.assertEqual(self._limit(), ("class", 1000))
-        draft = self._invoice(self.customer, 1500, post=False)
-        with self.assertRaises(UserError):
-            draft._post(soft=False)
 
     def test_approved_and_created_limits_equal_to_default(self):
         request = (

@@ -223,22 +223,14 @@ class TestSaleCreditPrepaymentAndPortal(TestSaleCredit):
     def test_partial_prepayment_checks_the_rest(self):
         order = self._order(20)  # 2,000 on a 1,000 limit
         self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", False)
-        order.prepayment_percent = 0.3
-        order.require_payment = True
+        order.write({"require_payment": True, "prepayment_percent": 0.3})
         self._pay_online(order, 600)._post_process()
         self.assertEqual(order.state, "draft", "1,400 left on credit is over the limit")
         self.assertTrue(order.credit_review_pending)
         small = self._order(12)  # 1,200, 360 paid: 840 on credit fits
-        small.prepayment_percent = 0.3
-        small.require_payment = True
+        small.write({"require_payment": True, "prepayment_percent": 0.3})
         self._pay_online(small, 360)._post_process()
         self.assertEqual(small.state, "sale")
-
-    def test_paid_in_full_confirms_on_hold(self):
-        self.customer.with_company(self.company)._credit_set_hold("Late payer")
-        order = self._order(2)
-        self._pay_online(order, order.amount_total)._check_amount_and_confirm_order()
-        self.assertEqual(order.state, "sale")
 
     def test_down_payment_counts_once(self):
         order = self._order(10)
@@ -259,8 +251,10 @@ class TestSaleCreditPrepaymentAndPortal(TestSaleCredit):
         self.assertEqual(partner.credit_exposure, 1000)
 
     def test_portal_acceptance_left_for_credit_control(self):
-        self._order(6).action_confirm()
-        order = self._order(5)
+        within = self._order(3)
+        within.with_user(self.portal_user).sudo()._validate_order()
+        self.assertEqual((within.state, within.credit_review_pending), ("sale", False))
+        order = self._order(8)  # 300 + 800 over 1,000
         order.require_payment = False
         order.require_signature = True
         order_as_portal = order.with_user(self.portal_user).sudo()
@@ -283,9 +277,3 @@ class TestSaleCreditPrepaymentAndPortal(TestSaleCredit):
         self.assertFalse(
             order.activity_ids.filtered(lambda a: a.activity_type_id == self.review_type)
         )
-
-    def test_portal_acceptance_within_credit_confirms(self):
-        order = self._order(3)
-        order.with_user(self.portal_user).sudo()._validate_order()
-        self.assertEqual(order.state, "sale")
-        self.assertFalse(order.credit_review_pending)
