@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from odoo import fields, models
 from odoo.addons.credit_management.engine import check
+from odoo.exceptions import AccessError
 
 _customer_flow = contextvars.ContextVar("credit_customer_flow", default=False)
 
@@ -73,6 +74,14 @@ class SaleOrder(models.Model):
     # Confirmation
     # ------------------------------------------------------------------
 
+    def write(self, vals):
+        # The mark follows the check and the confirmation, never a user's hand.
+        if "credit_review_pending" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("Only the credit check marks orders waiting for credit control.")
+            )
+        return super().write(vals)
+
     def action_confirm(self):
         if self.env.user.share or _customer_flow.get():
             return self._credit_confirm_for_customer()
@@ -110,7 +119,7 @@ class SaleOrder(models.Model):
     def _credit_leave_for_control(self):
         controllers = self.env.ref("credit_management.group_credit_control_user").sudo().user_ids
         for order in self.filtered(lambda o: not o.credit_review_pending):
-            order.credit_review_pending = True
+            order.sudo().credit_review_pending = True
             failure_note = self.env._(
                 "%(partner)s accepted this quotation online; the credit check stopped its "
                 "confirmation. Review the customer's credit, then confirm (override) or "
@@ -130,7 +139,7 @@ class SaleOrder(models.Model):
     def _credit_review_done(self):
         waiting = self.filtered(lambda o: o.credit_review_pending and o.state == "sale")
         if waiting:
-            waiting.credit_review_pending = False
+            waiting.sudo().credit_review_pending = False
             waiting.activity_feedback(
                 ["credit_management_sale.mail_activity_type_order_credit_check"]
             )

@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.credit_management.engine import check
 from odoo.addons.sale.tests.common import SaleCommon
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 
@@ -267,6 +267,8 @@ class TestSaleCreditPrepaymentAndPortal(TestSaleCredit):
         # Nothing the customer can read names the limit or the exposure.
         portal_messages = order.message_ids.filtered(lambda m: not m.subtype_id.internal)
         self.assertFalse(any("credit" in (m.body or "").lower() for m in portal_messages))
+        with self.assertRaises(AccessError):
+            order.with_user(self.salesman).credit_review_pending = False
         # Credit control confirms with an override: the activity is done.
         action = order.action_confirm()
         wizard = self.env["credit.override.wizard"].browse(action["res_id"])
