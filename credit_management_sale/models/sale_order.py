@@ -117,7 +117,9 @@ class SaleOrder(models.Model):
         return result
 
     def _credit_leave_for_control(self):
-        controllers = self.env.ref("credit_management.group_credit_control_user").sudo().user_ids
+        controllers = (
+            self.env.ref("credit_management.group_credit_control_user").sudo().all_user_ids
+        )
         for order in self.filtered(lambda o: not o.credit_review_pending):
             order.sudo().credit_review_pending = True
             failure_note = self.env._(
