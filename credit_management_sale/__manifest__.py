@@ -9,7 +9,9 @@
     "website": "https://github.com/credit-suite/credit-suite",
     "depends": ["credit_management", "sale"],
     "data": [
+        "data/mail_activity_type_data.xml",
         "views/sale_order_views.xml",
+        "views/sale_portal_templates.xml",
         "views/credit_exposure_views.xml",
     ],
     "auto_install": True,

@@ -29,6 +29,17 @@ def skipped():
         _skipped.reset(token)
 
 
+@contextmanager
+def enforced():
+    """Checks again inside a skipped block: the confirmation of an order an
+    online payment covers only in part still extends credit for the rest."""
+    token = _skipped.set(False)
+    try:
+        yield
+    finally:
+        _skipped.reset(token)
+
+
 def is_skipped():
     return _skipped.get()
 
@@ -81,21 +92,20 @@ def check(env, company, amounts, already_counted=None, lock=True):
     that exposure already includes (draft invoices when the company counts
     them). ``lock=False`` only reads (banners). Returns the list of
     :class:`Failure`.
+
+    Each partner is checked against its own limit; where the company checks
+    groups, every partner of a group (its top parent company included) is
+    also checked against the top parent's limit, on the exposure of the
+    whole group plus every document of the call for the group's partners.
     """
     already_counted = already_counted or {}
     partners = env["res.partner"].browse([p.id for p in amounts])
-    groups = {}
-    if company.credit_check_group:
-        for partner in partners:
-            root = partners._credit_group_root(partner)
-            if root != partner:
-                groups[partner] = root
-    members = {root: partners._credit_group_members(root) | root for root in set(groups.values())}
+    groups = _groups(partners) if company.credit_check_group else {}
     involved = set(partners.ids)
-    for group_members in members.values():
-        involved.update(group_members.ids)
+    for members in groups.values():
+        involved.update(members.ids)
     if lock:
-        lock_partners(env, company, partners.ids + [root.id for root in members])
+        lock_partners(env, company, partners.ids + [root.id for root in groups])
     status = partners._credit_status(company, sorted(involved))
 
     failures = []
@@ -121,23 +131,59 @@ def check(env, company, amounts, already_counted=None, lock=True):
                     partner.sudo().with_company(company).credit_hold_reason or "",
                 )
             )
-            continue
-        root = groups.get(partner)
-        if root and status.get(root.id, {}).get("credit_limit") and amount > 0:
-            group_exposure = sum(status[m.id]["exposure"] for m in members[root] if m.id in status)
-            group_exposure -= already_counted.get(partner, 0.0)
-            if group_exposure + amount > status[root.id]["credit_limit"]:
-                failures.append(
-                    Failure(
-                        partner,
-                        company,
-                        documents,
-                        amount,
-                        status[root.id]["credit_limit"],
-                        group_exposure,
-                        False,
-                        "",
-                        group=root,
-                    )
-                )
+    failed = {failure.partner for failure in failures}
+    for root, members in groups.items():
+        failures += _group_failures(
+            company,
+            root,
+            members,
+            amounts=amounts,
+            already_counted=already_counted,
+            status=status,
+            failed=failed,
+        )
     return failures
+
+
+def _groups(partners):
+    """{top parent company: its group's commercial partners} for the groups
+    of ``partners`` that have more than one member."""
+    groups = {}
+    for partner in partners:
+        root = partners._credit_group_root(partner)
+        if root not in groups:
+            groups[root] = partners._credit_group_members(root) | root
+    return {root: members for root, members in groups.items() if len(members) > 1}
+
+
+def _group_failures(company, root, members, *, amounts, already_counted, status, failed):
+    """Failures of the call's partners in the group of ``root`` when the
+    group's exposure plus all their documents exceeds the root's limit; one
+    per partner (that its own limit did not stop already), each reporting
+    the group's exposure with the other partners' documents of the call."""
+    limit = status.get(root.id, {}).get("credit_limit")
+    in_call = [
+        (partner, docs, amount) for partner, (docs, amount) in amounts.items() if partner in members
+    ]
+    new_credit = sum(amount for _partner, _docs, amount in in_call)
+    if not limit or new_credit <= 0:
+        return []
+    group_exposure = sum(status[m.id]["exposure"] for m in members if m.id in status)
+    group_exposure -= sum(already_counted.get(partner, 0.0) for partner, _d, _a in in_call)
+    if group_exposure + new_credit <= limit:
+        return []
+    return [
+        Failure(
+            partner,
+            company,
+            documents,
+            amount,
+            limit,
+            group_exposure + new_credit - amount,
+            False,
+            "",
+            group=root,
+        )
+        for partner, documents, amount in in_call
+        if partner not in failed and amount > 0
+    ]

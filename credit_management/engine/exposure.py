@@ -274,7 +274,11 @@ def limits_query(scope, company_defaults, caps):
     settings; ``caps`` is a list of SQL returning ``company_id, partner_id,
     cap`` (an insurer's cover, say) that lower the limit.
     The limit comes from the partner itself, else from its risk class, else
-    from the company; zero means no limit.
+    from the company; zero means no limit. A partner's own limit is the one
+    it has for the company, or one marked as its own (``credit_limit_own``)
+    whose value Odoo did not store because it equals the company's fallback:
+    then it is that fallback. A partner's own zero is no limit too, chosen
+    for that partner over its class's.
     """
     companies = SQL(", ").join(
         SQL("(%s, %s::numeric)", company.id, company_defaults.get(company.id) or 0)
@@ -295,7 +299,7 @@ def limits_query(scope, company_defaults, caps):
         """
         SELECT c.company_id, p.id AS partner_id, rc.id AS risk_class_id,
                COALESCE((p.credit_hold ->> c.company_id::text)::boolean, FALSE) AS on_hold,
-               CASE WHEN p.credit_limit ? c.company_id::text THEN 'partner'
+               CASE WHEN own.is_set THEN 'partner'
                     WHEN rc.default_credit_limit > 0 THEN 'class'
                     WHEN c.default_limit > 0 THEN 'company'
                     ELSE 'none' END AS limit_source,
@@ -308,9 +312,13 @@ def limits_query(scope, company_defaults, caps):
           LEFT JOIN credit_risk_class rc
                  ON rc.id = (p.credit_risk_class_id ->> c.company_id::text)::integer
           %(capped)s
+          CROSS JOIN LATERAL (SELECT p.credit_limit ? c.company_id::text
+                OR COALESCE((p.credit_limit_own ->> c.company_id::text)::boolean, FALSE) AS is_set
+                OFFSET 0) own
           CROSS JOIN LATERAL (SELECT CASE
-                WHEN p.credit_limit ? c.company_id::text
-                     THEN (p.credit_limit ->> c.company_id::text)::numeric
+                WHEN own.is_set
+                     THEN COALESCE((p.credit_limit ->> c.company_id::text)::numeric,
+                                   c.default_limit)
                 WHEN rc.default_credit_limit > 0 THEN rc.default_credit_limit
                 ELSE c.default_limit END AS amount) base
          WHERE p.id = p.commercial_partner_id AND %(partner)s

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..engine import privilege
+from ..engine import check, privilege
 
 # Links only the dispute and write-off flows set (engine.privilege).
 CREDIT_LINKS = {
@@ -254,25 +254,25 @@ class AccountMove(models.Model):
         }
 
     def action_credit_reverse_writeoff(self):
-        """Reverses a write-off of a collection case: its items are due again
-        and the case reopens."""
+        """Reverses a write-off of a collection case (its entry or bad-debt
+        credit note): its items are due again, the output tax it reversed is
+        due again, and the case reopens."""
         if not self.env.user.has_group("credit_management.group_credit_control_manager"):
             raise AccessError(self.env._("Only a Credit Control Manager may reverse write-offs."))
+        today = fields.Date.context_today(self)
         for move in self:
             case = move.credit_writeoff_case_id
             if not case or move.state != "posted" or move.reversal_move_ids:
                 raise UserError(
                     self.env._("%s is not a write-off that can be reversed.", move.name)
                 )
-            move._reverse_moves(
-                [
-                    {
-                        "ref": self.env._("Reversal of %s", move.name),
-                        "date": fields.Date.context_today(self),
-                    }
-                ],
-                cancel=True,
-            )
+            values = {"ref": self.env._("Reversal of %s", move.name), "date": today}
+            if move.is_invoice():
+                values["invoice_date"] = today
+            # Reversing a bad-debt credit note re-issues a debt the check
+            # already let through: no new credit is extended.
+            with check.skipped():
+                move._reverse_moves([values], cancel=True)
             case.message_post(body=self.env._("Write-off %s reversed.", move.name))
             if case.stage_type in ("closed", "written_off"):
                 case.action_reopen()

@@ -234,13 +234,18 @@ class CreditCollectionCase(models.Model):
             case.plan_count = len(case.plan_ids)
             case.dispute_count = len(case.dispute_ids)
 
-    @api.depends("writeoff_move_ids.state", "writeoff_move_ids.amount_total")
+    @api.depends("writeoff_move_ids.state", "writeoff_move_ids.line_ids.balance")
     def _compute_amount_written_off(self):
+        # The receivable settled (tax included, company currency), whether by
+        # a write-off entry or by bad-debt credit notes.
         for case in self:
             moves = case.writeoff_move_ids.filtered(
                 lambda m: m.state == "posted" and not m.reversal_move_ids
             )
-            case.amount_written_off = sum(moves.mapped("amount_total"))
+            receivable = moves.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            case.amount_written_off = -sum(receivable.mapped("balance"))
 
     @api.constrains("item_ids", "partner_id", "company_id")
     def _check_item_ids(self):

@@ -5,6 +5,9 @@ from odoo.exceptions import ValidationError
 
 from ..engine import exposure
 
+# Account types a bad debt may be charged to (not depreciation, not cost of revenue).
+WRITEOFF_ACCOUNT_TYPES = ("expense", "expense_other")
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -92,6 +95,21 @@ class ResCompany(models.Model):
         "account.account",
         string="Bad Debt Account",
         help="Expense account of written-off receivables.",
+        domain="[('account_type', 'in', ('expense', 'expense_other'))]",
+    )
+    credit_writeoff_tax_mode = fields.Selection(
+        selection=[
+            ("refund", "Bad-debt credit note"),
+            ("entry", "Tax lines on the write-off entry"),
+        ],
+        string="Output Tax of Write-offs",
+        default="refund",
+        required=True,
+        help="How a write-off reverses the output tax of the invoices it settles: a credit "
+        "note per invoice for the written-off share, with the invoice's taxes and its lines on "
+        "the bad-debt account; or one journal entry whose tax lines reverse the tax. Either "
+        "way the bad-debt account gets the amount net of tax, and cash-basis tax that was "
+        "never due stays out of the tax report.",
     )
 
     @api.constrains(
@@ -112,6 +130,20 @@ class ResCompany(models.Model):
                         "To post reminder charges, %s needs a sales journal, a fees account "
                         "and an interest account.",
                         company.name,
+                    )
+                )
+
+    @api.constrains("credit_writeoff_account_id")
+    def _check_credit_writeoff_account(self):
+        for company in self:
+            account = company.credit_writeoff_account_id
+            if account and account.account_type not in WRITEOFF_ACCOUNT_TYPES:
+                raise ValidationError(
+                    self.env._(
+                        "The bad-debt account of %(company)s must be an expense account; "
+                        "%(account)s is not.",
+                        company=company.name,
+                        account=account.display_name,
                     )
                 )
 

@@ -42,3 +42,6 @@ class ResConfigSettings(models.TransientModel):
     credit_writeoff_account_id = fields.Many2one(
         related="company_id.credit_writeoff_account_id", readonly=False
     )
+    credit_writeoff_tax_mode = fields.Selection(
+        related="company_id.credit_writeoff_tax_mode", readonly=False
+    )

@@ -1,3 +1,5 @@
+import contextvars
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -15,10 +17,18 @@ LIMIT_SOURCES = [
     ("none", "No Limit"),
 ]
 
+# Set while Odoo's "Partner Limit" box gives the partner back the default.
+_limit_unset = contextvars.ContextVar("credit_limit_unset", default=False)
+
 # Who reads credit data on partners: the groups of core's credit and credit_limit.
 CREDIT_READERS = "account.group_account_invoice,account.group_account_readonly"
 # Fields that only a Credit Control Manager (or an approved limit request) may change.
-MANAGER_FIELDS = {"credit_limit", "use_partner_credit_limit", "credit_risk_class_id"}
+MANAGER_FIELDS = {
+    "credit_limit",
+    "credit_limit_own",
+    "use_partner_credit_limit",
+    "credit_risk_class_id",
+}
 # Fields that only the hold and release actions change (engine.privilege.PARTNER_HOLD).
 HOLD_FIELDS = {"credit_hold", "credit_hold_reason", "credit_hold_date", "credit_hold_user_id"}
 # Fields that only credit control changes.
@@ -73,6 +83,18 @@ class ResPartner(models.Model):
         company_dependent=True,
         copy=False,
         groups=CREDIT_READERS,
+    )
+    # Odoo stores no company-dependent value equal to the company's fallback
+    # (the default credit limit of Settings, 0 without one): a limit set on
+    # the partner is marked here, so that it is enforced whatever its value.
+    credit_limit_own = fields.Boolean(
+        string="Own Credit Limit",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
+        help="The partner's credit limit was set (typed, imported or approved) in this "
+        "company: it applies whatever its value, before the risk class's and the company's.",
     )
     credit_last_review_date = fields.Date(
         string="Last Credit Review", company_dependent=True, copy=False, groups=CREDIT_READERS
@@ -307,7 +329,13 @@ class ResPartner(models.Model):
             self.env[model].flush_model()
         self.flush_model()
 
-    @api.depends("commercial_partner_id", "credit_limit", "credit_risk_class_id", "credit_hold")
+    @api.depends(
+        "commercial_partner_id",
+        "credit_limit",
+        "credit_limit_own",
+        "credit_risk_class_id",
+        "credit_hold",
+    )
     @api.depends_context("company")
     def _compute_credit_status(self):
         company = self.env.company
@@ -440,6 +468,10 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if any(vals.get(name) for vals in vals_list for name in MANAGER_FIELDS):
             self._credit_check_manager()
+        for vals in vals_list:
+            # A limit given on creation is the partner's own (0: the form's default).
+            if vals.get("credit_limit") or vals.get("use_partner_credit_limit"):
+                vals["credit_limit_own"] = True
         # A new partner starts from empty credit data: anything else is a change.
         changes = [self._credit_new_changes(vals) for vals in vals_list]
         self._credit_check_changes({name for change in changes for name, _old, _new in change})
@@ -450,6 +482,7 @@ class ResPartner(models.Model):
     def write(self, vals):
         if MANAGER_FIELDS.intersection(vals):
             self._credit_check_manager()
+        vals = self._credit_limit_own_values(vals)
         if not LOGGED_FIELDS.intersection(vals):
             return super().write(vals)
         changes = {partner: partner._credit_changes(vals) for partner in self}
@@ -561,6 +594,36 @@ class ResPartner(models.Model):
         if field.type in ("float", "monetary", "integer"):
             return str(value or 0.0)
         return str(value) if value else "-"
+
+    @api.model
+    def _credit_limit_own_values(self, vals):
+        """A written limit is the partner's own, whatever its value (Odoo drops
+        a value equal to the company's default from the column); unticking
+        Odoo's *Partner Limit* gives the partner back its class's or the
+        company's limit."""
+        if "use_partner_credit_limit" in vals and not vals["use_partner_credit_limit"]:
+            return {**vals, "credit_limit_own": False}
+        if (
+            "credit_limit" in vals
+            and "use_partner_credit_limit" not in vals
+            and not _limit_unset.get()
+        ):
+            return {**vals, "credit_limit_own": True}
+        return vals
+
+    def _inverse_use_partner_credit_limit(self):
+        # Odoo writes the company's default here: not a limit of the partner.
+        token = _limit_unset.set(True)
+        try:
+            return super()._inverse_use_partner_credit_limit()
+        finally:
+            _limit_unset.reset(token)
+
+    @api.depends_context("company")
+    def _compute_use_partner_credit_limit(self):
+        super()._compute_use_partner_credit_limit()
+        for partner in self.filtered("credit_limit_own"):
+            partner.use_partner_credit_limit = True
 
     def _credit_check_manager(self):
         # Accounting administrators keep the right Odoo gives them to set limits.

@@ -12,3 +12,8 @@ from . import test_dunning
 from . import test_collection
 from . import test_open_balance
 from . import test_access_guards
+from . import test_writeoff_tax
+from . import test_effective_limit
+from . import test_group_check
+from . import test_merge
+from . import test_pdf

@@ -47,7 +47,7 @@ FIELD_CLASSES = {
         "credit_external_rating_agency credit_external_rating_date credit_group_exposure "
         "credit_group_limit credit_group_partner_id credit_hold credit_hold_date "
         "credit_hold_reason credit_hold_user_id credit_last_review_date credit_limit_effective "
-        "credit_limit_request_ids credit_limit_source credit_open_case_count credit_optout_email "
+        "credit_limit_own credit_limit_request_ids credit_limit_source credit_open_case_count credit_optout_email "
         "credit_optout_letter credit_optout_phone credit_optout_sms credit_over_limit "
         "credit_override_ids credit_risk_class_id credit_score credit_score_id",
         TECHNICAL: "credit_can_edit_limit",
@@ -58,14 +58,18 @@ FIELD_CLASSES = {
         "credit_dispute_ids credit_dunning_line_ids credit_override_ids",
     },
     "account.move.line": {COMPUTED: "credit_dunning_date credit_dunning_level_id"},
-    "sale.order": {COMPUTED: "credit_banner credit_banner_blocks credit_override_ids"},
+    "sale.order": {
+        GUARDED: "credit_banner credit_banner_blocks",
+        COMPUTED: "credit_override_ids",
+        ACTION: "credit_review_pending",
+    },
     "res.company": {
         DATA: "credit_check_group credit_check_mode credit_collection_team_id credit_contact_cap "
         "credit_contact_window credit_dunning_fee_account_id credit_dunning_interest_account_id "
         "credit_dunning_journal_id credit_dunning_policy_id credit_dunning_post_charges "
         "credit_guardrails credit_include_draft credit_net_unapplied credit_promise_grace_days "
         "credit_quiet_end credit_quiet_start credit_writeoff_account_id "
-        "credit_writeoff_journal_id",
+        "credit_writeoff_journal_id credit_writeoff_tax_mode",
     },
     "res.config.settings": {
         DATA: "credit_check_group credit_check_mode credit_collection_team_id credit_contact_cap "
@@ -73,7 +77,7 @@ FIELD_CLASSES = {
         "credit_dunning_journal_id credit_dunning_policy_id credit_dunning_post_charges "
         "credit_guardrails credit_include_draft credit_net_unapplied credit_promise_grace_days "
         "credit_quiet_end credit_quiet_start credit_writeoff_account_id "
-        "credit_writeoff_journal_id",
+        "credit_writeoff_journal_id credit_writeoff_tax_mode",
     },
     "credit.limit.request": {
         ACTION: "state decided_by_id decision_date previous_limit previous_limit_source "

@@ -13,28 +13,44 @@ SALE_LINKED = SQL(
 def orders_query(scope):
     """Confirmed orders, what is left to invoice (tax included): ordered or
     delivered quantity (by the product's invoicing policy) less the invoiced
-    quantity, drafts included (those count in the draft-invoice bucket)."""
+    quantity, drafts included (those count in the draft-invoice bucket), less
+    the down payments invoiced and not yet deducted by a final invoice (the
+    down-payment invoices count as invoices: counting them in the order too
+    would count them twice)."""
     return SQL(
         """
-        SELECT 'sale_orders' AS bucket, sale.company_id,
-               partner.commercial_partner_id AS partner_id, %(converted)s AS amount
-          FROM sale_order_line line
-          JOIN sale_order sale ON sale.id = line.order_id
-          JOIN res_partner partner ON partner.id = sale.partner_invoice_id
-          LEFT JOIN product_product product ON product.id = line.product_id
-          LEFT JOIN product_template template ON template.id = product.product_tmpl_id
-         WHERE sale.state = 'sale' AND line.product_uom_qty > 0 AND line.display_type IS NULL
-           AND %(company)s AND %(partner)s
+        SELECT 'sale_orders' AS bucket, o.company_id, o.partner_id,
+               %(converted)s AS amount
+          FROM (SELECT sale.id, sale.company_id, sale.currency_id,
+                       partner.commercial_partner_id AS partner_id,
+                       SUM(line.price_total / line.product_uom_qty
+                           * GREATEST(CASE WHEN template.invoice_policy = 'delivery'
+                                           THEN line.qty_delivered ELSE line.product_uom_qty END
+                                      - line.qty_invoiced, 0)) AS to_invoice
+                  FROM sale_order_line line
+                  JOIN sale_order sale ON sale.id = line.order_id
+                  JOIN res_partner partner ON partner.id = sale.partner_invoice_id
+                  LEFT JOIN product_product product ON product.id = line.product_id
+                  LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+                 WHERE sale.state = 'sale' AND line.product_uom_qty > 0
+                   AND line.display_type IS NULL AND line.is_downpayment IS NOT TRUE
+                   AND %(company)s AND %(partner)s
+                 GROUP BY sale.id, sale.company_id, sale.currency_id,
+                          partner.commercial_partner_id) o
+          LEFT JOIN LATERAL (
+                SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -aml.price_total
+                                ELSE aml.price_total END) AS amount
+                  FROM sale_order_line dp
+                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = dp.id
+                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                  JOIN account_move move ON move.id = aml.move_id
+                 WHERE dp.order_id = o.id AND dp.is_downpayment AND move.state != 'cancel'
+          ) down ON TRUE
         """,
         converted=scope.convert(
-            SQL(
-                """line.price_total / line.product_uom_qty
-                   * GREATEST(CASE WHEN template.invoice_policy = 'delivery'
-                                   THEN line.qty_delivered ELSE line.product_uom_qty END
-                              - line.qty_invoiced, 0)"""
-            ),
-            SQL("sale.company_id"),
-            SQL("sale.currency_id"),
+            SQL("GREATEST(o.to_invoice - COALESCE(down.amount, 0), 0)"),
+            SQL("o.company_id"),
+            SQL("o.currency_id"),
         ),
         company=scope.company_filter(SQL("sale.company_id")),
         partner=scope.commercial_filter(SQL("sale.partner_invoice_id")),

@@ -1,6 +1,23 @@
+import contextvars
 import math
+from contextlib import contextmanager
 
 from odoo import fields, models
+from odoo.addons.credit_management.engine import check
+from odoo.exceptions import AccessError
+
+_customer_flow = contextvars.ContextVar("credit_customer_flow", default=False)
+
+
+@contextmanager
+def customer_flow():
+    """Confirmations the customer triggers without a user of ours (an online
+    payment processed by a webhook): handled as the portal's are."""
+    token = _customer_flow.set(True)
+    try:
+        yield
+    finally:
+        _customer_flow.reset(token)
 
 
 class SaleOrder(models.Model):
@@ -11,26 +28,46 @@ class SaleOrder(models.Model):
     credit_override_ids = fields.One2many(
         "credit.override", "order_id", string="Credit Overrides", readonly=True
     )
-    credit_banner = fields.Text(compute="_compute_credit_banner")
-    credit_banner_blocks = fields.Boolean(compute="_compute_credit_banner")
+    credit_review_pending = fields.Boolean(
+        string="Waiting for Credit Control",
+        readonly=True,
+        copy=False,
+        help="The customer accepted this quotation online (signature or payment) but the "
+        "credit check stopped its confirmation: credit control decides (confirm with an "
+        "override, or talk to the customer).",
+    )
+    # The banner gives limits, exposure and hold reasons: never to portal users.
+    credit_banner = fields.Text(compute="_compute_credit_banner", groups="base.group_user")
+    credit_banner_blocks = fields.Boolean(
+        compute="_compute_credit_banner", groups="base.group_user"
+    )
 
     # ------------------------------------------------------------------
     # credit.checked.mixin
     # ------------------------------------------------------------------
 
     def _credit_checked_records(self, **kwargs):
-        """Quotations about to be confirmed."""
+        """Quotations about to be confirmed, unless online payments cover them."""
         return self.filtered(
-            lambda o: o.state in ("draft", "sent") and o.company_id.credit_check_mode != "none"
+            lambda o: (
+                o.state in ("draft", "sent")
+                and o.company_id.credit_check_mode != "none"
+                and not (o.amount_paid and o._credit_document_amount() <= 0)
+            )
         )
 
     def _credit_commercial_partner(self):
         return self.partner_invoice_id.commercial_partner_id
 
     def _credit_document_amount(self):
+        # What the order asks on credit: the part its online payments (authorized
+        # or done, as Odoo counts them to confirm it) leave unpaid.
         company = self.company_id
         return self.currency_id._convert(
-            self.amount_total, company.currency_id, company, fields.Date.context_today(self)
+            max(self.amount_total - self.amount_paid, 0.0),
+            company.currency_id,
+            company,
+            fields.Date.context_today(self),
         )
 
     def _credit_validate(self):
@@ -40,14 +77,77 @@ class SaleOrder(models.Model):
     # Confirmation
     # ------------------------------------------------------------------
 
+    def write(self, vals):
+        # The mark follows the check and the confirmation, never a user's hand.
+        if "credit_review_pending" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("Only the credit check marks orders waiting for credit control.")
+            )
+        return super().write(vals)
+
     def action_confirm(self):
+        if self.env.user.share or _customer_flow.get():
+            return self._credit_confirm_for_customer()
         action = self._credit_override_action()
         if action:
             return action
         used, warnings = self._credit_enforce()
         result = super().action_confirm()
         self._credit_after_validation(used, warnings, self)
+        self._credit_review_done()
         return result
+
+    def _credit_confirm_for_customer(self):
+        """Confirmation the customer asked for (portal signature or payment):
+        an order the credit check stops is left for credit control, with an
+        activity for the controllers; the customer sees no limit, exposure or
+        reason, only that the order is being reviewed."""
+        if check.is_skipped():
+            return super().action_confirm()
+        held = self.browse()
+        for failure in self._credit_failures():
+            if failure.company.credit_check_mode == "block" and not self._credit_is_overridden(
+                failure
+            ):
+                held |= failure.documents
+        held._credit_leave_for_control()
+        to_confirm = self - held
+        if not to_confirm:
+            return True
+        used, warnings = to_confirm._credit_enforce()
+        result = super(SaleOrder, to_confirm).action_confirm()
+        to_confirm._credit_after_validation(used, warnings, to_confirm)
+        return result
+
+    def _credit_leave_for_control(self):
+        controllers = (
+            self.env.ref("credit_management.group_credit_control_user").sudo().all_user_ids
+        )
+        for order in self.filtered(lambda o: not o.credit_review_pending):
+            order.sudo().credit_review_pending = True
+            failure_note = self.env._(
+                "%(partner)s accepted this quotation online; the credit check stopped its "
+                "confirmation. Review the customer's credit, then confirm (override) or "
+                "contact the customer.",
+                partner=order.partner_id.display_name,
+            )
+            users = controllers.filtered(
+                lambda u, o=order: o.company_id in u.company_ids and not u.share and u.active
+            )
+            for user in users[:10] or order.user_id:
+                order.activity_schedule(
+                    "credit_management_sale.mail_activity_type_order_credit_check",
+                    user_id=user.id,
+                    note=failure_note,
+                )
+
+    def _credit_review_done(self):
+        waiting = self.filtered(lambda o: o.credit_review_pending and o.state == "sale")
+        if waiting:
+            waiting.sudo().credit_review_pending = False
+            waiting.activity_feedback(
+                ["credit_management_sale.mail_activity_type_order_credit_check"]
+            )
 
     def _compute_credit_banner(self):
         for order in self:
@@ -60,6 +160,10 @@ class SaleOrder(models.Model):
         for what the order needs: today's exposure plus the order (rounded up
         to a hundred), so a salesperson need not leave the quotation."""
         self.ensure_one()
+        # The suggested amount reveals exposure: for the seller's staff only.
+        if self.env.user.share:
+            raise AccessError(self.env._("Only employees can request a credit limit."))
+        self.check_access("write")
         partner = self._credit_commercial_partner().with_company(self.company_id)
         # The salesperson need not read credit data: the figures only size the request.
         status = partner.sudo()

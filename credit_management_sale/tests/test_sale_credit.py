@@ -180,3 +180,124 @@ class TestSaleCredit(AccountPaymentCommon, SaleCommon):
             [("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)]
         )
         self.assertEqual((row.sale_orders, row.exposure), (400, 400))
+
+
+@tagged("post_install", "-at_install")
+class TestSaleCreditPrepaymentAndPortal(TestSaleCredit):
+    """Online prepayments skip the check only for what they pay; down
+    payments count once; a portal customer never sees credit figures."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.controller = new_test_user(
+            cls.env,
+            login="credit_sale_controller",
+            groups="base.group_user,credit_management.group_credit_control_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.customer.email = "buyer@example.com"
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="credit_sale_portal",
+            groups="base.group_portal",
+            partner_id=cls.customer.id,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.review_type = cls.env.ref(
+            "credit_management_sale.mail_activity_type_order_credit_check"
+        )
+
+    def _pay_online(self, order, amount, state="done"):
+        return self._create_transaction(
+            "redirect",
+            sale_order_ids=[Command.set(order.ids)],
+            amount=amount,
+            currency_id=order.currency_id.id,
+            partner_id=self.customer.id,
+            state=state,
+            reference=f"{order.name}-{amount}",
+        )
+
+    def _down_payment(self, order, percent):
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "percentage", "amount": percent})
+        )
+        wizard.create_invoices()
+        return order.invoice_ids.filtered(lambda move: move.state == "draft")
+
+    def test_partial_prepayment_checks_the_rest(self):
+        order = self._order(20)  # 2,000 on a 1,000 limit
+        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", False)
+        order.write({"require_payment": True, "prepayment_percent": 0.3})
+        self._pay_online(order, 600)._post_process()
+        self.assertEqual(order.state, "draft", "1,400 left on credit is over the limit")
+        self.assertTrue(order.credit_review_pending)
+        small = self._order(12)  # 1,200, 360 paid: 840 on credit fits
+        small.write({"require_payment": True, "prepayment_percent": 0.3})
+        self._pay_online(small, 360)._post_process()
+        self.assertEqual(small.state, "sale")
+
+    def test_down_payment_counts_once(self):
+        order = self._order(10)
+        with check.skipped():
+            order.action_confirm()
+        down = self._down_payment(order, 30)
+        partner = self._status()
+        self.assertEqual(partner.credit_exposure_draft_invoices, 300)
+        self.assertEqual(partner.credit_exposure_sale_orders, 700)
+        self.assertEqual(partner.credit_exposure, 1000)
+        with check.skipped():
+            down._post(soft=False)
+        self.assertEqual(self._status().credit_exposure, 1000)
+        final = order._create_invoices(final=True)
+        self.assertEqual(final.amount_total, 700)
+        partner = self._status()
+        self.assertEqual(partner.credit_exposure_sale_orders, 0)
+        self.assertEqual(partner.credit_exposure, 1000)
+
+    def test_portal_acceptance_left_for_credit_control(self):
+        within = self._order(3)
+        within.with_user(self.portal_user).sudo()._validate_order()
+        self.assertEqual((within.state, within.credit_review_pending), ("sale", False))
+        order = self._order(8)  # 300 + 800 over 1,000
+        order.require_payment = False
+        order.require_signature = True
+        order_as_portal = order.with_user(self.portal_user).sudo()
+        order_as_portal._validate_order()  # what /my/orders/<id>/accept runs
+        self.assertEqual(order.state, "draft")
+        self.assertTrue(order.credit_review_pending)
+        activities = order.activity_ids.filtered(lambda a: a.activity_type_id == self.review_type)
+        self.assertIn(self.controller, activities.user_id)
+        self.assertNotIn("1,000", " ".join(activities.mapped("note")))
+        # Nothing the customer can read names the limit or the exposure.
+        portal_messages = order.message_ids.filtered(lambda m: not m.subtype_id.internal)
+        self.assertFalse(any("credit" in (m.body or "").lower() for m in portal_messages))
+        with self.assertRaises(AccessError):
+            order.with_user(self.salesman).credit_review_pending = False
+        # Credit control confirms with an override: the activity is done.
+        action = order.action_confirm()
+        wizard = self.env["credit.override.wizard"].browse(action["res_id"])
+        wizard.reason = "Known customer, paying on delivery"
+        wizard.action_override()
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.credit_review_pending)
+        self.assertFalse(
+            order.activity_ids.filtered(lambda a: a.activity_type_id == self.review_type)
+        )
+
+    def test_portal_reads_no_banner_and_requests_no_limit(self):
+        order = self._order(8)  # over the limit: the banner names limit and exposure
+        self.assertTrue(order.credit_banner)
+        as_portal = order.with_user(self.portal_user)
+        as_portal.check_access("read")  # the customer's own quotation
+        with self.assertRaises(AccessError):
+            as_portal.read(["credit_banner"])
+        with self.assertRaises(AccessError):
+            as_portal.read(["credit_banner_blocks"])
+        with self.assertRaises(AccessError):
+            as_portal.action_credit_request_limit()
