@@ -131,7 +131,7 @@ FIELD_CLASSES = {
     "credit.writeoff.wizard": {
         DATA: "account_id date item_ids journal_id reason",
         TECHNICAL: "case_id",
-        COMPUTED: "amount available_item_ids company_id currency_id partner_id",
+        COMPUTED: "amount available_item_ids company_id currency_id partner_id tax_mode",
     },
     "credit.hold.wizard": {DATA: "partner_ids reason"},
     "credit.override.wizard": {DATA: "reason", TECHNICAL: "res_ids res_model summary"},

@@ -291,7 +291,7 @@ class TestSaleCreditPrepaymentAndPortal(TestSaleCredit):
         )
 
     def test_portal_reads_no_banner_and_requests_no_limit(self):
-        order = self._order(8)  # over the limit: the banner names limit and exposure
+        order = self._order(12)  # over the limit: the banner names limit and exposure
         self.assertTrue(order.credit_banner)
         as_portal = order.with_user(self.portal_user)
         as_portal.check_access("read")  # the customer's own quotation
