@@ -12,3 +12,4 @@ from . import test_dunning
 from . import test_collection
 from . import test_open_balance
 from . import test_access_guards
+from . import test_dunning_guards
