@@ -670,9 +670,9 @@ class TestDunningGuards(GuardCommon):
                 "level_ids": [Command.create({"name": "Guard level", "days": 1})],
             }
         )
-        cls.run = cls.env["credit.dunning.run"].create({"company_id": cls.company.id})
+        cls.dunning_run = cls.env["credit.dunning.run"].create({"company_id": cls.company.id})
         cls.comm_vals = {
-            "run_id": cls.run.id,
+            "run_id": cls.dunning_run.id,
             "company_id": cls.company.id,
             "partner_id": cls.customer.id,
             "policy_id": policy.id,
@@ -681,7 +681,7 @@ class TestDunningGuards(GuardCommon):
             "currency_id": cls.currency.id,
         }
         with privilege.granted(privilege.DUNNING_RUN):
-            cls.comm = cls.env["credit.dunning.communication"].create(cls.comm_vals)
+            cls.comm = cls.env["credit.dunning.communication"].sudo().create(cls.comm_vals)
 
     def _forged(self, model):
         values = {
@@ -692,7 +692,7 @@ class TestDunningGuards(GuardCommon):
             "user_id": self.manager.id,
             "stats": {"claimed": 1},
             "log": "Forged",
-            "run_id": self.run.id,
+            "run_id": self.dunning_run.id,
             "partner_id": self.env["res.partner"].create({"name": "Elsewhere"}).id,
             "policy_id": self.comm.policy_id.id,
             "level_id": self.comm.level_id.id,
@@ -712,7 +712,7 @@ class TestDunningGuards(GuardCommon):
 
     def test_action_fields_refused_to_every_role(self):
         for model, record in (
-            ("credit.dunning.run", self.run),
+            ("credit.dunning.run", self.dunning_run),
             ("credit.dunning.communication", self.comm),
         ):
             for role, user in self.writers.items():
@@ -722,7 +722,7 @@ class TestDunningGuards(GuardCommon):
                         self.assertRaises(AccessError),
                     ):
                         self._as(user, record).write({name: value})
-        self.assertEqual((self.run.state, self.run.origin), ("draft", "manual"))
+        self.assertEqual((self.dunning_run.state, self.dunning_run.origin), ("draft", "manual"))
         self.assertEqual(self.comm.state, "draft")
 
     def test_nobody_creates_a_reminder_or_a_forged_run(self):

@@ -212,7 +212,7 @@ class TestDunningCommunicationGuards(DunningGuardCommon):
                 comms.create(vals)
         # The dunning code may.
         with privilege.granted(privilege.DUNNING_RUN):
-            self.assertTrue(Comm.create(vals))
+            self.assertTrue(Comm.sudo().create(vals))
 
 
 @tagged("post_install", "-at_install")
