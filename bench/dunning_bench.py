@@ -135,7 +135,7 @@ def bench_ours(env, company, repeat):
     def full_run():
         reset(env)
         tracemalloc.start()
-        run = Run.create({"company_id": company.id, "origin": "cron"})
+        run = Run._create_run(company, "cron")
         run._execute(commit=lambda done: env.cr.commit())
         env.cr.commit()
         counts["peak"] = tracemalloc.get_traced_memory()[1]
@@ -152,7 +152,7 @@ def bench_ours(env, company, repeat):
     )
 
     def second_run():
-        run = Run.create({"company_id": company.id, "origin": "cron"})
+        run = Run._create_run(company, "cron")
         run._execute(commit=lambda done: env.cr.commit())
         env.cr.commit()
         assert not run.communication_ids, "a second run must create nothing"

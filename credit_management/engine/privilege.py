@@ -11,7 +11,9 @@ Vocabulary: ``PARTNER_HOLD`` (hold fields of a partner), ``PARTNER_MERGE``
 (the credit data Odoo's partner merge carries from the merged partners to
 the one kept: values of existing records, never a caller's), ``LIMIT_DECISION``
 (decision fields of a limit request), ``DISPUTE_CREDIT_NOTE`` and
-``WRITEOFF_ENTRY`` (the links of a journal entry to a dispute or a case).
+``WRITEOFF_ENTRY`` (the links of a journal entry to a dispute or a case),
+``DUNNING_RUN`` (the fields of dunning runs and reminders that drive levels,
+holds, cases and charges: date, origin, state, totals, customer...).
 """
 
 import contextvars
@@ -22,6 +24,7 @@ PARTNER_MERGE = "partner_merge"
 LIMIT_DECISION = "limit_decision"
 DISPUTE_CREDIT_NOTE = "dispute_credit_note"
 WRITEOFF_ENTRY = "writeoff_entry"
+DUNNING_RUN = "dunning_run"
 
 _granted = contextvars.ContextVar("credit_privileges", default=frozenset())
 

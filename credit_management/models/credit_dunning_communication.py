@@ -5,14 +5,45 @@ import psycopg2.errors
 import pytz
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, format_amount
 
-from ..engine import check, dunning
+from ..engine import check, dunning, privilege
 
 _logger = logging.getLogger(__name__)
 SEND_BATCH = 200
 CHANNELS = ("email", "letter", "phone", "sms")
+# Set by the dunning code only (engine.privilege.DUNNING_RUN): they decide
+# what a reminder says, to whom, and what sending it raises, holds, opens and
+# charges.
+COMMUNICATION_FIELDS = frozenset(
+    {
+        "run_id",
+        "company_id",
+        "partner_id",
+        "policy_id",
+        "level_id",
+        "date",
+        "currency_id",
+        "state",
+        "reason",
+        "postponed_until",
+        "line_ids",
+        "channel_email",
+        "channel_letter",
+        "channel_phone",
+        "channel_sms",
+        "mail_id",
+        "activity_id",
+        "charge_move_id",
+        "letter_printed",
+        "listed_total",
+        "credit_total",
+        "fee_total",
+        "interest_total",
+        "compensation_total",
+    }
+)
 
 
 class CreditDunningCommunication(models.Model):
@@ -22,13 +53,17 @@ class CreditDunningCommunication(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
 
-    run_id = fields.Many2one("credit.dunning.run", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one("res.company", required=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
-    policy_id = fields.Many2one("credit.dunning.policy", required=True)
-    level_id = fields.Many2one("credit.dunning.level", string="Level", required=True)
-    date = fields.Date(required=True)
-    currency_id = fields.Many2one("res.currency", required=True)
+    run_id = fields.Many2one(
+        "credit.dunning.run", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    policy_id = fields.Many2one("credit.dunning.policy", required=True, readonly=True)
+    level_id = fields.Many2one("credit.dunning.level", string="Level", required=True, readonly=True)
+    date = fields.Date(required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     state = fields.Selection(
         selection=[
             ("draft", "Preview"),
@@ -42,15 +77,20 @@ class CreditDunningCommunication(models.Model):
         required=True,
         index=True,
         tracking=True,
+        readonly=True,
     )
-    reason = fields.Text(help="Why the communication was postponed, blocked or failed.")
-    postponed_until = fields.Datetime()
-    line_ids = fields.One2many("credit.dunning.line", "communication_id", string="Lines")
+    reason = fields.Text(
+        help="Why the communication was postponed, blocked or failed.", readonly=True
+    )
+    postponed_until = fields.Datetime(readonly=True)
+    line_ids = fields.One2many(
+        "credit.dunning.line", "communication_id", string="Lines", readonly=True
+    )
     # Channels actually used (the level's, less the customer's opt-outs)
-    channel_email = fields.Boolean(string="Email")
-    channel_letter = fields.Boolean(string="Letter")
-    channel_phone = fields.Boolean(string="Phone Call")
-    channel_sms = fields.Boolean(string="SMS")
+    channel_email = fields.Boolean(string="Email", readonly=True)
+    channel_letter = fields.Boolean(string="Letter", readonly=True)
+    channel_phone = fields.Boolean(string="Phone Call", readonly=True)
+    channel_sms = fields.Boolean(string="SMS", readonly=True)
     recipient_id = fields.Many2one("res.partner", compute="_compute_recipient_id")
     mail_id = fields.Many2one(
         "mail.mail", string="Email Sent", readonly=True, index="btree_not_null"
@@ -63,11 +103,11 @@ class CreditDunningCommunication(models.Model):
     )
     letter_printed = fields.Boolean(readonly=True)
     # Totals (company currency)
-    listed_total = fields.Monetary(string="Items Due")
-    credit_total = fields.Monetary(string="Unapplied Credits")
-    fee_total = fields.Monetary(string="Fees")
-    interest_total = fields.Monetary(string="Interest")
-    compensation_total = fields.Monetary(string="Compensation")
+    listed_total = fields.Monetary(string="Items Due", readonly=True)
+    credit_total = fields.Monetary(string="Unapplied Credits", readonly=True)
+    fee_total = fields.Monetary(string="Fees", readonly=True)
+    interest_total = fields.Monetary(string="Interest", readonly=True)
+    compensation_total = fields.Monetary(string="Compensation", readonly=True)
     amount_due = fields.Monetary(string="Total Due", compute="_compute_amount_due")
 
     @api.depends(
@@ -101,44 +141,123 @@ class CreditDunningCommunication(models.Model):
             )
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Reminders are written by the run, in SQL: nobody creates one by hand.
+        if not self.env["credit.dunning.run"]._dunning_privileged():
+            raise AccessError(self.env._("Reminders are created by dunning runs only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        forged = COMMUNICATION_FIELDS.intersection(vals)
+        if forged and not self.env["credit.dunning.run"]._dunning_privileged():
+            raise AccessError(
+                self.env._(
+                    "Only the dunning run and the reminder's actions change these fields "
+                    "of a reminder: %s",
+                    ", ".join(
+                        self._fields[name]._description_string(self.env) for name in sorted(forged)
+                    ),
+                )
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
     # Apply and send
     # ------------------------------------------------------------------
 
     def _apply(self):
         """These (previewed) communications become ready to send. A preview
         is confirmed on its own day only; its customers are claimed for the
-        day then, and those reminded meanwhile by another run of the day are
-        dropped from it. Levels rise when the reminders go out."""
+        day then, and those reminded meanwhile by another run of the day,
+        or whose items reached the preview's levels since (a reminder asked
+        from the customer), are dropped from it and named in the run's
+        summary. Levels rise when the reminders go out."""
         comms = self.filtered(lambda c: c.state == "draft")
         if not comms:
             return
         today = fields.Date.context_today(self)
-        if any(comm.date < today for comm in comms):
+        stale = comms.filtered(lambda c: c.date != today)
+        if stale:
             raise UserError(
                 self.env._(
-                    "This preview was computed on %s: its figures are out of date. "
+                    "This preview was computed for %s, not today: its figures do not hold. "
                     "Cancel it and compute a new one.",
-                    min(comms.mapped("date")),
+                    min(stale.mapped("date")),
                 )
             )
-        comms = comms._claim_debtors()
-        if not comms:
-            return
-        self.env["credit.dunning.run"]._flush_for_sql()
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(dunning.mark_to_send(comms.ids))
-        except psycopg2.errors.UniqueViolation:
-            raise UserError(
-                self.env._(
-                    "Some items of this preview were reminded since it was computed. "
-                    "Cancel it and compute a new one."
-                )
-            ) from None
+        with privilege.granted(privilege.DUNNING_RUN):
+            comms = comms._claim_debtors()
+            if not comms:
+                return
+            self.env["credit.dunning.run"]._flush_for_sql()
+            comms = comms._mark_to_send()
         comms.invalidate_recordset(
             ["state", "channel_email", "channel_letter", "channel_phone", "channel_sms"]
         )
         self.env["credit.dunning.line"].invalidate_model(["new_level"])
+
+    def _mark_to_send(self):
+        """Marks these previewed communications ready to send (set-based),
+        dropping first those of customers whose items reached the same
+        levels since the preview (the unique level per item would refuse
+        them). A clash that appears meanwhile (a concurrent reminder) falls
+        back to one communication at a time. Returns those marked."""
+        self._drop_superseded(self._superseded())
+        comms = self.exists()
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(dunning.mark_to_send(comms.ids), log_exceptions=False)
+            return comms
+        except psycopg2.errors.UniqueViolation:
+            pass
+        superseded = self.browse()
+        for comm in comms:
+            try:
+                with self.env.cr.savepoint():
+                    self.env.cr.execute(dunning.mark_to_send(comm.ids), log_exceptions=False)
+            except psycopg2.errors.UniqueViolation:
+                superseded |= comm
+        self._drop_superseded(superseded)
+        return comms - superseded
+
+    def _superseded(self):
+        """The communications among these whose items already reached the
+        level they would raise them to."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT line.communication_id FROM credit_dunning_line line
+                  JOIN credit_dunning_line other
+                       ON other.move_line_id = line.move_line_id
+                      AND other.level_id = line.level_id AND other.new_level
+                 WHERE line.communication_id = ANY(%s) AND line.kind = 'item'
+                   AND line.level_id IS DISTINCT FROM line.previous_level_id
+                """,
+                self.ids,
+            )
+        )
+        return self.browse(comm_id for (comm_id,) in rows)
+
+    def _drop_superseded(self, comms):
+        """Leaves the customers of ``comms`` out of their previews: their
+        reminders go, their claims of the day are released, and the run's
+        summary counts them."""
+        for run, dropped in comms.grouped("run_id").items():
+            run._count("superseded", len(dropped))
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM credit_dunning_claim WHERE run_id = %s AND partner_id = ANY(%s)",
+                    run.id,
+                    dropped.partner_id.ids,
+                )
+            )
+            # Previewed reminders the code found superseded: deleted whatever
+            # the confirming user's rights on communications.
+            dropped.sudo().unlink()
 
     def _claim_debtors(self):
         """Claims the customers of these communications for their runs' day
@@ -152,9 +271,7 @@ class CreditDunningCommunication(models.Model):
             claimed = set(run._claim(comms.partner_id.ids))
             dropped = self.browse(c.id for c in comms if c.partner_id.id not in claimed)
             if dropped:
-                stats = dict(run.stats or {})
-                stats["claimed"] = stats.get("claimed", 0) + len(dropped)
-                run.stats = stats
+                run._count("claimed", len(dropped))
                 # Previewed reminders the code found superseded: deleted
                 # whatever the confirming user's rights on communications.
                 dropped.sudo().unlink()
@@ -295,19 +412,23 @@ class CreditDunningCommunication(models.Model):
         """Sends what is due now, through the channels left after the contact
         rules; postpones or blocks (with the reason) what they forbid."""
         now = now or fields.Datetime.now()
-        for comm in self.filtered(
-            lambda c: (
-                c.state == "to_send"
-                or (c.state == "postponed" and (not c.postponed_until or c.postponed_until <= now))
-            )
-        ):
-            try:
-                with self.env.cr.savepoint():
-                    comm._send_one(now)
-            except Exception as error:
-                _logger.exception("Dunning communication %s failed", comm.id)
-                comm.write({"state": "failed", "reason": str(error)})
-                comm._release_levels()
+        with privilege.granted(privilege.DUNNING_RUN):
+            for comm in self.filtered(
+                lambda c: (
+                    c.state == "to_send"
+                    or (
+                        c.state == "postponed"
+                        and (not c.postponed_until or c.postponed_until <= now)
+                    )
+                )
+            ):
+                try:
+                    with self.env.cr.savepoint():
+                        comm._send_one(now)
+                except Exception as error:
+                    _logger.exception("Dunning communication %s failed", comm.id)
+                    comm.write({"state": "failed", "reason": str(error)})
+                    comm._release_levels()
 
     def _send_one(self, now):
         """Sends through the channels left after the contact rules. Only a
@@ -519,15 +640,20 @@ class CreditDunningCommunication(models.Model):
         comms = self.exists()
         # A failed or blocked reminder gave its levels back: the next run
         # reminds the customer afresh.
-        comms.filtered(lambda c: c.state in ("to_send", "postponed")).write(
-            {"state": "to_send", "postponed_until": False}
-        )
+        with privilege.granted(privilege.DUNNING_RUN):
+            comms.filtered(lambda c: c.state in ("to_send", "postponed")).write(
+                {"state": "to_send", "postponed_until": False}
+            )
         comms._send()
         return True
 
     def action_print_letter(self):
-        self.write({"letter_printed": True})
+        self._mark_printed()
         return self.env.ref("credit_management.action_report_dunning_letter").report_action(self)
+
+    def _mark_printed(self):
+        with privilege.granted(privilege.DUNNING_RUN):
+            self.write({"letter_printed": True})
 
 
 class CreditDunningLine(models.Model):

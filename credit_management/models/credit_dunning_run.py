@@ -4,10 +4,10 @@ import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..engine import dunning, exposure
+from ..engine import dunning, exposure, privilege
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +23,9 @@ EXCLUSION_LABELS = {
     "cease": "Customer asked to cease communication",
 }
 FAILED_NAMES_SHOWN = 20
+# Set by the dunning code only (engine.privilege.DUNNING_RUN): a user creates
+# a manual run of today for a company, nothing else.
+RUN_FIELDS = ("company_id", "date", "origin", "state", "user_id", "stats", "log")
 
 
 class CreditDunningRun(models.Model):
@@ -110,6 +113,10 @@ class CreditDunningRun(models.Model):
                 ("to_remind", self.env._("Customers to remind")),
                 ("covered", self.env._("Customers not reminded: credits cover the balance")),
                 ("claimed", self.env._("Customers left to a concurrent run")),
+                (
+                    "superseded",
+                    self.env._("Customers left out: reminded since the preview was computed"),
+                ),
                 ("blocked", self.env._("Communications blocked by contact rules")),
                 ("postponed", self.env._("Communications postponed by contact rules")),
             ):
@@ -159,6 +166,75 @@ class CreditDunningRun(models.Model):
                 count=len(partner_ids) - FAILED_NAMES_SHOWN,
             )
         return names
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        runs = super().create(vals_list)
+        # After create: defaults from the context count too.
+        if not self._dunning_privileged():
+            runs._check_manual_run()
+        return runs
+
+    def write(self, vals):
+        forged = set(RUN_FIELDS).intersection(vals)
+        if forged and not self._dunning_privileged():
+            raise AccessError(
+                self.env._(
+                    "Only the dunning run sets these fields of a run: %s",
+                    self._field_labels(forged),
+                )
+            )
+        return super().write(vals)
+
+    def _check_manual_run(self):
+        """A run created by a user is a manual run of today, still a
+        preview, the user's own, with no summary yet: the nightly run and
+        the reminders asked from a customer are started by the code."""
+        today = fields.Date.context_today(self)
+        for run in self:
+            forged = {
+                name
+                for name, ok in (
+                    ("date", run.date == today),
+                    ("origin", run.origin == "manual"),
+                    ("state", run.state == "draft"),
+                    ("user_id", run.user_id == self.env.user),
+                    ("stats", not run.stats),
+                    ("log", not run.log),
+                )
+                if not ok
+            }
+            if forged:
+                raise AccessError(
+                    self.env._(
+                        "A new dunning run is a manual run of today, in preview, by its "
+                        "creator; these are set by the dunning run only: %s",
+                        self._field_labels(forged),
+                    )
+                )
+
+    @api.model
+    def _field_labels(self, names):
+        return ", ".join(self._fields[name]._description_string(self.env) for name in sorted(names))
+
+    @api.model
+    def _dunning_privileged(self):
+        return privilege.has(privilege.DUNNING_RUN) or privilege.loading_data(self.env)
+
+    @api.model
+    def _create_run(self, company, origin, date=None):
+        """A run started by the dunning code: the nightly run (``cron``), a
+        reminder asked from a customer (``partner``), or a run simulated on
+        another ``date`` (tests, benchmarks)."""
+        vals = {"company_id": company.id, "origin": origin}
+        if date:
+            vals["date"] = date
+        with privilege.granted(privilege.DUNNING_RUN):
+            return self.create(vals)
 
     # ------------------------------------------------------------------
     # Hooks
@@ -352,9 +428,7 @@ class CreditDunningRun(models.Model):
         # debtors are claimed when it is confirmed).
         claimed = list(debtor_ids) if force or not ready else self._claim(debtor_ids)
         if len(claimed) < len(debtor_ids):
-            stats = dict(self.stats or {})
-            stats["claimed"] = stats.get("claimed", 0) + len(debtor_ids) - len(claimed)
-            self.stats = stats
+            self._count("claimed", len(debtor_ids) - len(claimed))
         if not claimed:
             return self.env["credit.dunning.communication"]
         self._flush_for_sql()
@@ -417,21 +491,34 @@ class CreditDunningRun(models.Model):
         )
         stats = dict(self.stats or {})
         stats["failed"] = [*stats.get("failed", []), *batch]
-        self.stats = stats
+        with privilege.granted(privilege.DUNNING_RUN):
+            self.stats = stats
+
+    def _count(self, key, count):
+        """Adds ``count`` to the summary's ``key``."""
+        stats = dict(self.stats or {})
+        stats[key] = stats.get(key, 0) + count
+        with privilege.granted(privilege.DUNNING_RUN):
+            self.stats = stats
+
+    def _set_state(self, state):
+        with privilege.granted(privilege.DUNNING_RUN):
+            self.state = state
 
     def _execute(self, commit=None, confirm=True):
         """The whole run: selection summary, batches, and (``confirm``) the
         levels applied. ``commit(done)`` is called after each batch."""
         self.ensure_one()
         stats, debtors = self._selection()
-        self.write({"state": "running" if confirm else "draft", "stats": stats})
+        with privilege.granted(privilege.DUNNING_RUN):
+            self.write({"state": "running" if confirm else "draft", "stats": stats})
         if commit:
             # The run and its summary first: a batch retried after a
             # serialization failure rolls back to here, not before the run.
             commit(0)
         self._run_batches(debtors, commit, confirm)
         if confirm:
-            self.state = "done"
+            self._set_state("done")
         return debtors
 
     # ------------------------------------------------------------------
@@ -444,8 +531,21 @@ class CreditDunningRun(models.Model):
         for run in self:
             if run.state != "draft" or run.communication_ids:
                 raise UserError(self.env._("Only an empty preview can be computed."))
+            run._check_today()
             run._execute(confirm=False)
         return True
+
+    def _check_today(self):
+        """A manual run reminds as of today: no interest for days to come,
+        no claim on another day."""
+        if self.date != fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "This run is dated %s: a run computes the reminders of today. "
+                    "Create a new run.",
+                    self.date,
+                )
+            )
 
     def action_confirm(self):
         """Sends the reminders of a preview computed today. Customers reminded
@@ -456,7 +556,7 @@ class CreditDunningRun(models.Model):
                 raise UserError(self.env._("Only a preview can be confirmed."))
             comms = run.communication_ids.filtered(lambda c: c.state == "draft")
             comms._apply()
-            run.state = "done"
+            run._set_state("done")
             comms.exists()._send()
         return True
 
@@ -466,9 +566,10 @@ class CreditDunningRun(models.Model):
         for run in self:
             if run.state != "draft":
                 raise UserError(self.env._("Only a preview can be cancelled."))
-            run.communication_ids.unlink()
+            # The preview's own reminders, whatever the user's rights on them.
+            run.communication_ids.sudo().unlink()
             self.env.cr.execute(SQL("DELETE FROM credit_dunning_claim WHERE run_id = %s", run.id))
-            run.state = "cancelled"
+            run._set_state("cancelled")
         return True
 
     def action_open_communications(self):
@@ -498,7 +599,7 @@ class CreditDunningRun(models.Model):
         letters = self.communication_ids.filtered(lambda c: c.channel_letter)
         if not letters:
             raise UserError(self.env._("This run has no letters to print."))
-        letters.write({"letter_printed": True})
+        letters._mark_printed()
         return self.env.ref("credit_management.action_report_dunning_letter").report_action(letters)
 
     # ------------------------------------------------------------------
@@ -521,9 +622,10 @@ class CreditDunningRun(models.Model):
                 self.env.cr.rollback()
                 _logger.exception("Dunning run of %s failed", company.name)
                 run = self.browse(run.id)
-                run.log = (run.log or "") + self.env._(
-                    "Run stopped on an error; see the server log.\n"
-                )
+                with privilege.granted(privilege.DUNNING_RUN):
+                    run.log = (run.log or "") + self.env._(
+                        "Run stopped on an error; see the server log.\n"
+                    )
                 cron._commit_progress()
                 continue
             cron._commit_progress()
@@ -560,4 +662,4 @@ class CreditDunningRun(models.Model):
             [("company_id", "=", company.id), ("date", "=", today), ("origin", "=", "cron")],
             limit=1,
         )
-        return run or self.create({"company_id": company.id, "date": today, "origin": "cron"})
+        return run or self._create_run(company, "cron", today)

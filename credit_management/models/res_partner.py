@@ -849,9 +849,7 @@ class ResPartner(models.Model):
         communication lists everything overdue even when no level changes."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        run = self.env["credit.dunning.run"].create(
-            {"company_id": self.env.company.id, "origin": "partner"}
-        )
+        run = self.env["credit.dunning.run"]._create_run(self.env.company, "partner")
         comms = run._process_batch([partner.id], force=True, ready=True)
         if not comms:
             raise UserError(
@@ -861,7 +859,7 @@ class ResPartner(models.Model):
                     partner.display_name,
                 )
             )
-        run.state = "done"
+        run._set_state("done")
         comms._send()
         return {
             "type": "ir.actions.act_window",

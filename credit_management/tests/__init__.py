@@ -17,3 +17,4 @@ from . import test_effective_limit
 from . import test_group_check
 from . import test_merge
 from . import test_pdf
+from . import test_dunning_guards

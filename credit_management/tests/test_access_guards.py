@@ -184,15 +184,17 @@ FIELD_CLASSES = {
         COMPUTED: "company_id currency_id",
     },
     "credit.dunning.run": {
-        DATA: "communication_ids company_id",
-        VIEW_READONLY: "date log origin state stats user_id",
+        # A user creates a manual run of today for one of its companies;
+        # the rest (and the company afterwards) is the run's.
+        DATA: "communication_ids",
+        ACTION: "company_id date log origin state stats user_id",
         COMPUTED: "communication_count letter_count line_count name stats_html",
     },
     "credit.dunning.communication": {
-        DATA: "channel_email channel_letter channel_phone channel_sms compensation_total "
-        "company_id credit_total currency_id date fee_total interest_total level_id line_ids "
-        "listed_total partner_id policy_id postponed_until reason run_id state",
-        VIEW_READONLY: "activity_id charge_move_id letter_printed mail_id",
+        ACTION: "activity_id channel_email channel_letter channel_phone channel_sms "
+        "charge_move_id compensation_total company_id credit_total currency_id date fee_total "
+        "interest_total letter_printed level_id line_ids listed_total mail_id partner_id "
+        "policy_id postponed_until reason run_id state",
         COMPUTED: "amount_due mail_failure mail_state recipient_id",
     },
     "credit.dunning.line": {
@@ -655,6 +657,88 @@ class TestCollectionGuards(GuardCommon):
         mine = self._invoice(self.customer, 100)
         case.write({"item_ids": [Command.link(self._receivable(mine).id)]})
         self.assertIn(self._receivable(mine), case.item_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningGuards(GuardCommon):
+    """Runs and reminders: every ACTION field refused to every role, on
+    write, and a reminder created by nobody."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        policy = cls.env["credit.dunning.policy"].create(
+            {
+                "name": "Guard policy",
+                "company_id": cls.company.id,
+                "level_ids": [Command.create({"name": "Guard level", "days": 1})],
+            }
+        )
+        cls.dunning_run = cls.env["credit.dunning.run"].create({"company_id": cls.company.id})
+        cls.comm_vals = {
+            "run_id": cls.dunning_run.id,
+            "company_id": cls.company.id,
+            "partner_id": cls.customer.id,
+            "policy_id": policy.id,
+            "level_id": policy.level_ids.id,
+            "date": cls.today,
+            "currency_id": cls.currency.id,
+        }
+        with privilege.granted(privilege.DUNNING_RUN):
+            cls.comm = cls.env["credit.dunning.communication"].sudo().create(cls.comm_vals)
+
+    def _forged(self, model):
+        values = {
+            "company_id": self.other_company.id,
+            "date": "2099-01-01",
+            "origin": "cron",
+            "state": "done" if model == "credit.dunning.run" else "to_send",
+            "user_id": self.manager.id,
+            "stats": {"claimed": 1},
+            "log": "Forged",
+            "run_id": self.dunning_run.id,
+            "partner_id": self.env["res.partner"].create({"name": "Elsewhere"}).id,
+            "policy_id": self.comm.policy_id.id,
+            "level_id": self.comm.level_id.id,
+            "currency_id": self.currency.id,
+            "reason": "Forged",
+            "postponed_until": "2099-01-01 00:00:00",
+            "line_ids": [Command.clear()],
+            "mail_id": False,
+            "activity_id": False,
+            "charge_move_id": False,
+        }
+        names = FIELD_CLASSES[model][ACTION].split()
+        return {
+            name: values.get(name, True if "channel" in name or "printed" in name else 9999)
+            for name in names
+        }
+
+    def test_action_fields_refused_to_every_role(self):
+        for model, record in (
+            ("credit.dunning.run", self.dunning_run),
+            ("credit.dunning.communication", self.comm),
+        ):
+            for role, user in self.writers.items():
+                for name, value in self._forged(model).items():
+                    with (
+                        self.subTest(model=model, role=role, field=name),
+                        self.assertRaises(AccessError),
+                    ):
+                        self._as(user, record).write({name: value})
+        self.assertEqual((self.dunning_run.state, self.dunning_run.origin), ("draft", "manual"))
+        self.assertEqual(self.comm.state, "draft")
+
+    def test_nobody_creates_a_reminder_or_a_forged_run(self):
+        for role, user in self.writers.items():
+            with self.subTest(role=role), self.assertRaises(AccessError):
+                self._as(user, self.env["credit.dunning.communication"]).create(self.comm_vals)
+            with self.subTest(role=role), self.assertRaises(AccessError):
+                self._as(user, self.env["credit.dunning.run"]).create(
+                    {"company_id": self.company.id, "origin": "cron", "state": "done"}
+                )
+        with self.assertRaises(AccessError):
+            self.env["credit.dunning.communication"].sudo().create(self.comm_vals)
 
 
 @tagged("post_install", "-at_install")

@@ -147,9 +147,8 @@ class TestConcurrentDunningRuns(CommittedDataCase):
             )
             with check.skipped():
                 invoices._post(soft=False)
-            runs = env["credit.dunning.run"].create(
-                [{"company_id": company.id, "date": today, "origin": "cron"} for _ in range(2)]
-            )
+            Run = env["credit.dunning.run"]
+            runs = Run._create_run(company, "cron", today) | Run._create_run(company, "cron", today)
             cr.commit()  # pylint: disable=invalid-commit  # own cursor, see class doc
             return {
                 "company": company.id,

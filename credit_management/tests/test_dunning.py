@@ -76,12 +76,8 @@ class DunningCommon(CreditCommon):
         )
 
     def _run(self, days=0, confirm=True, company=None):
-        run = self.env["credit.dunning.run"].create(
-            {
-                "company_id": (company or self.company).id,
-                "date": self.today + timedelta(days=days),
-                "origin": "cron",
-            }
+        run = self.env["credit.dunning.run"]._create_run(
+            company or self.company, "cron", self.today + timedelta(days=days)
         )
         run._execute(confirm=confirm)
         if confirm:
@@ -252,7 +248,7 @@ class TestDunningAmounts(DunningCommon):
             due_days=(due - self.today).days,
             date_days=(due - self.today).days,
         )
-        run = self.env["credit.dunning.run"].create({"company_id": self.company.id, "date": day})
+        run = self.env["credit.dunning.run"]._create_run(self.company, "manual", day)
         run._execute()
         comm = self._comm(run)
         self.assertEqual(comm.level_id, self.final)
@@ -399,9 +395,7 @@ class TestDunningRun(DunningCommon):
 
         self.patch(Run, "_process_batch", crash_on_second_batch)
         self.patch(credit_dunning_run, "BATCH_DEBTORS", 2)
-        run = self.env["credit.dunning.run"].create(
-            {"company_id": self.company.id, "origin": "cron"}
-        )
+        run = self.env["credit.dunning.run"]._create_run(self.company, "cron")
         with self.assertLogs(credit_dunning_run.__name__, "ERROR") as logs:
             run._execute()
         self.assertIn("RuntimeError: worker killed", "\n".join(logs.output))
@@ -625,17 +619,13 @@ class TestDunningGuardrails(DunningCommon):
             self._invoice(self.customer, 100, due_days=-20 + days, date_days=-20)
         sent = []
         for offset in range(2):
-            run = self.env["credit.dunning.run"].create(
-                {"company_id": self.company.id, "origin": "partner"}
-            )
+            run = self.env["credit.dunning.run"]._create_run(self.company, "partner")
             comm = run._process_batch([self.customer.id], force=True)
             comm._apply()
             comm._send(now=now.replace(hour=10) + timedelta(minutes=offset))
             sent.append(comm)
         self.assertEqual([c.state for c in sent], ["sent", "sent"])
-        run = self.env["credit.dunning.run"].create(
-            {"company_id": self.company.id, "origin": "partner"}
-        )
+        run = self.env["credit.dunning.run"]._create_run(self.company, "partner")
         third = run._process_batch([self.customer.id], force=True)
         third._apply()
         third._send(now=now.replace(hour=10) + timedelta(minutes=5))
@@ -773,13 +763,16 @@ class TestDunningPreview(DunningCommon):
 
     def test_old_preview_cannot_be_confirmed(self):
         self._invoice(self.customer, 100, due_days=-20, date_days=-20)
-        preview = self.env["credit.dunning.run"].create(
-            {"company_id": self.company.id, "date": self.today - timedelta(days=1)}
-        )
-        preview.action_preview()
-        self.assertTrue(preview.communication_ids)
+        # A run left from yesterday computes no preview today...
+        yesterday = self.today - timedelta(days=1)
+        run = self.env["credit.dunning.run"]._create_run(self.company, "manual", yesterday)
         with self.assertRaises(UserError):
-            preview.action_confirm()
+            run.action_preview()
+        # ... and a preview computed yesterday is not confirmed today.
+        run._execute(confirm=False)
+        self.assertTrue(run.communication_ids)
+        with self.assertRaises(UserError):
+            run.action_confirm()
 
 
 @tagged("post_install", "-at_install")
