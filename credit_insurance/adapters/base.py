@@ -144,7 +144,8 @@ class HttpAdapter:
         """Sends the token call: never retried, a refusal locks the backend."""
         if self.config.locked:
             raise InsurerError("locked")
-        response = self.send(method, path, retry=False, **kwargs)
+        # Timeouts and server errors are retried; a refusal (4xx) never is.
+        response = self.send(method, path, **kwargs)
         if response.status_code in (400, 401, 403):
             detail = self.error_detail(response)
             if self.hooks.login_failed:

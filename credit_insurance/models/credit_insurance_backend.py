@@ -158,6 +158,7 @@ class CreditInsuranceBackend(models.Model):
         def save_token(token, expiry):
             with self._own_cursor() as env:
                 env[self._name].browse(backend_id).write({"token": token, "token_expiry": expiry})
+            self.invalidate_recordset(["token", "token_expiry"])
 
         def login_failed(detail):
             with self._own_cursor() as env:
@@ -170,6 +171,7 @@ class CreditInsuranceBackend(models.Model):
                         "token": False,
                     }
                 )
+            self.invalidate_recordset(sorted(TRANSPORT_FIELDS))
             _logger.info("Insurer backend %s locked after a refused login", backend_id)
 
         def log(entry):
@@ -189,6 +191,8 @@ class CreditInsuranceBackend(models.Model):
     def _call(self, operation, policy=None):
         """Runs ``operation(adapter)``; an insurer's refusal becomes a clear
         message (and the caller's transaction writes nothing)."""
+        # The log, the token and a lockout are written on another cursor.
+        self.env.flush_all()
         try:
             return operation(self._adapter(policy))
         except InsurerError as error:

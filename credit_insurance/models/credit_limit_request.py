@@ -15,7 +15,9 @@ class CreditLimitRequest(models.Model):
         "credit.insurance.cover", string="Insurer Cover", readonly=True, copy=False
     )
     insurance_state = fields.Selection(related="insurance_cover_id.state", string="Insurer Answer")
-    insurance_currency_id = fields.Many2one(related="insurance_cover_id.currency_id")
+    insurance_currency_id = fields.Many2one(
+        related="insurance_cover_id.currency_id", string="Insurer Currency"
+    )
     insurance_amount = fields.Monetary(
         related="insurance_cover_id.amount",
         string="Insured Amount",
