@@ -251,18 +251,19 @@ class CreditInsuranceBackend(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_sync(self):
+    def _cron_sync(self, commit=None):
         """Daily: insurer-side changes of every API backend, then the
-        decisions whose effective date has come."""
+        decisions whose effective date has come. ``commit`` (the cron's
+        ``_commit_progress``) saves each insurer's work as it is done."""
         backends = self.search([("kind", "!=", "file"), ("locked", "=", False)])
         for backend in backends:
             try:
-                backend._sync()
+                with self.env.cr.savepoint():
+                    backend._sync()
             except UserError as error:
                 _logger.info("Insurer %s not synchronised: %s", backend.id, error)
-                self.env.cr.rollback()
-                continue
-            self.env["ir.cron"]._commit_progress(1)
+            if commit:
+                commit(1)
         self.env["credit.insurance.cover"]._apply_due_events()
 
     def _sync(self):

@@ -1,9 +1,8 @@
 import uuid
 
+from odoo.addons.credit_management.tests.common import CreditCommon
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase
-
-from odoo.addons.credit_management.tests.common import CreditCommon
 
 from . import sandbox as sandbox_module
 from .sandbox import InsurerSandbox

@@ -46,7 +46,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._write(status, body, headers)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
+            # the client gave up (a timeout test)
+            self.close_connection = True
 
     def _write(self, status, body, headers):
         self.send_response(status)
