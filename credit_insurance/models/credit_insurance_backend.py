@@ -9,6 +9,7 @@ from ..adapters import REGISTRY, Config, Hooks, InsurerError, adapter_for
 _logger = logging.getLogger(__name__)
 
 ADMIN = "base.group_system"
+MANAGER = "credit_management.group_credit_control_manager"
 KINDS = [
     ("allianz", "Allianz Trade-style API"),
     ("atradius", "Atradius-style API"),
@@ -100,8 +101,14 @@ class CreditInsuranceBackend(models.Model):
             {"locked": False, "locked_reason": False, "login_failures": 0, "token": False}
         )
 
+    def _check_manager(self):
+        if not (self.env.su or self.env.user.has_group(MANAGER)):
+            raise AccessError(self.env._("Only a Credit Control Manager can do this."))
+
     def action_test_connection(self):
+        """Asks for a token (a refused login locks the insurer)."""
         self.ensure_one()
+        self._check_manager()
         self._call(lambda adapter: adapter.auth_headers() if self.kind != "file" else None)
         return {
             "type": "ir.actions.client",
@@ -114,6 +121,7 @@ class CreditInsuranceBackend(models.Model):
         }
 
     def action_sync(self):
+        self._check_manager()
         for backend in self:
             backend._sync()
 

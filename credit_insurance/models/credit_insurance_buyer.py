@@ -109,6 +109,9 @@ class CreditInsuranceBuyer(models.Model):
         return buyer
 
     def action_match(self):
+        """Looks the buyers up at their insurer again."""
+        self.env["credit.insurance.backend"]._check_manager()
+        self.check_access("write")
         for buyer in self:
             self._match(buyer.backend_id, buyer.partner_id)
 

@@ -75,7 +75,7 @@ class InsuranceCommon(CreditCommon, HttpCase):
             }
         )
 
-    def _request(self, policy, amount, kind="new", partner=None, key=None, user=None):
+    def _request(self, policy, amount, *, kind="new", partner=None, key=None, user=None):
         Cover = self.env["credit.insurance.cover"].with_user(user or self.controller)
         return Cover._request(
             (partner or self.customer).with_user(user or self.controller),

@@ -208,7 +208,7 @@ class InsurerSandbox(ThreadingHTTPServer):
     def _search(self, country, legal_id):
         return self.buyers.get((country, legal_id), [])
 
-    def _new_cover(self, style, buyer, policy, amount, currency, key):
+    def _new_cover(self, style, buyer, policy, amount, *, currency, key):
         cover_id = f"C{next(self._ids):05d}"
         cover = {
             "id": cover_id,
@@ -304,64 +304,75 @@ class InsurerSandbox(ThreadingHTTPServer):
     # Allianz Trade style ----------------------------------------------
 
     def _allianz(self, method, path, query, body):
+        if path == "/riskinfo/v3/companies":
+            legal = query.get("vatNumber") or query.get("registrationNumber")
+            found = self._search(query.get("countryCode"), legal)
+            return 200, {"companies": [{"companyId": b, "name": n} for b, n in found]}
+        if path == "/riskinfo/v3/covers":
+            if method == "POST":
+                return self._allianz_request(body)
+            return 200, self._page("allianz", query, "covers")
+        if path.startswith("/v1/jobs/"):
+            return self._allianz_job(path.rsplit("/", 1)[1])
+        if path.startswith("/riskinfo/v3/covers/"):
+            cover = self.covers.get(path.rsplit("/", 1)[1])
+            return (200, self.render(cover)) if cover else (404, {"errors": [{"code": "NF"}]})
+        return 404, {"errors": [{"code": "NOT_FOUND", "message": path}]}
+
+    def _allianz_request(self, body):
         codes = {
             "buyer": "COMPANY_NOT_FOUND",
             "amount": "INVALID_AMOUNT_MULTIPLE",
             "exists": "COVER_ALREADY_EXISTS",
         }
-        if path == "/riskinfo/v3/companies":
-            legal = query.get("vatNumber") or query.get("registrationNumber")
-            found = self._search(query.get("countryCode"), legal)
-            return 200, {"companies": [{"companyId": b, "name": n} for b, n in found]}
-        if path == "/riskinfo/v3/covers" and method == "POST":
-            key = body.get("customerReference")
-            if key in self.keys:
-                return self.keys[key]
-            details = body.get("creditLimitDetails") or {}
-            amount = details.get("requestedAmount") or 0
-            action = (body.get("requestType") or "").lower()
-            existing = self._existing(body.get("companyId"), body.get("policyId"))
-            error = self._validate(
-                self._known_buyer(body.get("companyId")), amount, existing, action
-            )
-            if error:
-                return error[1], {"errors": [{"code": codes[error[0]], "message": error[2]}]}
-            if action == "new":
-                cover = self._new_cover(
-                    "allianz",
-                    body["companyId"],
-                    body.get("policyId"),
-                    amount,
-                    details.get("currencyCode"),
-                    key,
-                )
-            else:
-                cover = self.covers[body["coverId"]]
-                cover["requested"] = amount
-                cover["status"] = self._allianz_status(min(amount, 100000), amount)
-                cover["amount"] = min(amount, 100000) if action != "cancel" else 0
-                if action == "cancel":
-                    cover["status"] = "CANCELLED"
-                cover["decision_id"] = f"D{next(self._ids):05d}"
-            job_id = f"J{next(self._ids):05d}"
-            self.jobs[job_id] = {"polls": self.job_polls, "cover": cover["id"]}
-            self.keys[key] = (202, {"jobId": job_id})
+        key = body.get("customerReference")
+        if key in self.keys:
             return self.keys[key]
-        if path.startswith("/v1/jobs/"):
-            job = self.jobs.get(path.rsplit("/", 1)[1])
-            if not job:
-                return 404, {"errors": [{"code": "NOT_FOUND", "message": "no such job"}]}
-            if job["polls"] > 0:
-                job["polls"] -= 1
-                return 200, {"status": "PENDING"}
-            url = f"{self.url}/riskinfo/v3/covers/{job['cover']}"
-            return 200, {"status": "PROCESSED", "resourceUrl": url}
-        if path.startswith("/riskinfo/v3/covers/"):
-            cover = self.covers.get(path.rsplit("/", 1)[1])
-            return (200, self.render(cover)) if cover else (404, {"errors": [{"code": "NF"}]})
-        if path == "/riskinfo/v3/covers":
-            return 200, self._page("allianz", query, "covers")
-        return 404, {"errors": [{"code": "NOT_FOUND", "message": path}]}
+        details = body.get("creditLimitDetails") or {}
+        amount = details.get("requestedAmount") or 0
+        action = (body.get("requestType") or "").lower()
+        existing = self._existing(body.get("companyId"), body.get("policyId"))
+        error = self._validate(self._known_buyer(body.get("companyId")), amount, existing, action)
+        if error:
+            return error[1], {"errors": [{"code": codes[error[0]], "message": error[2]}]}
+        if action == "new":
+            cover = self._new_cover(
+                "allianz",
+                body["companyId"],
+                body.get("policyId"),
+                amount,
+                currency=details.get("currencyCode"),
+                key=key,
+            )
+        else:
+            cover = self._change(body["coverId"], action, amount)
+            if action != "cancel":
+                cover["status"] = self._allianz_status(cover["amount"], amount)
+        job_id = f"J{next(self._ids):05d}"
+        self.jobs[job_id] = {"polls": self.job_polls, "cover": cover["id"]}
+        self.keys[key] = (202, {"jobId": job_id})
+        return self.keys[key]
+
+    def _change(self, cover_id, action, amount):
+        """An increase, reduction or prolongation (granted up to 100,000), or
+        a cancellation."""
+        cover = self.covers[cover_id]
+        cover["requested"] = amount
+        cover["amount"] = min(amount, 100000) if action != "cancel" else 0
+        cover["status"] = "WITHDRAWN" if action == "cancel" else "APPROVED"
+        cover["decision_id"] = f"D{next(self._ids):05d}"
+        cover["updated"] = next(self._ids)
+        return cover
+
+    def _allianz_job(self, job_id):
+        job = self.jobs.get(job_id)
+        if not job:
+            return 404, {"errors": [{"code": "NOT_FOUND", "message": "no such job"}]}
+        if job["polls"] > 0:
+            job["polls"] -= 1
+            return 200, {"status": "PENDING"}
+        url = f"{self.url}/riskinfo/v3/covers/{job['cover']}"
+        return 200, {"status": "PROCESSED", "resourceUrl": url}
 
     def _page(self, style, query, key):
         covers = sorted(
@@ -375,42 +386,41 @@ class InsurerSandbox(ThreadingHTTPServer):
     # Atradius style ---------------------------------------------------
 
     def _atradius(self, method, path, query, body):
-        codes = {"buyer": "NO_BUYER_MATCH", "amount": "INVALID_AMOUNT", "exists": "COVER_EXISTS"}
         if path == ATRADIUS_BUYERS:
             found = self._search(query.get("countryCode"), query.get("uid"))
             return 200, {"data": [{"buyerId": b, "name": n} for b, n in found]}
-        if path == ATRADIUS_COVERS and method == "POST":
-            key = body.get("customerReference")
-            if key in self.keys:
-                return self.keys[key]
-            requested = body.get("requestedAmount") or {}
-            amount = requested.get("amount") or 0
-            action = body.get("coverAction") or "new"
-            existing = self._existing(body.get("buyerId"), body.get("policyId"))
-            error = self._validate(self._known_buyer(body.get("buyerId")), amount, existing, action)
-            if error:
-                return error[1], {"code": codes[error[0]], "message": error[2]}
-            if action == "new":
-                cover = self._new_cover(
-                    "atradius",
-                    body["buyerId"],
-                    body.get("policyId"),
-                    amount,
-                    requested.get("currency"),
-                    key,
-                )
-            else:
-                cover = self.covers[body["coverId"]]
-                cover["requested"] = amount
-                cover["amount"] = min(amount, 100000) if action != "cancel" else 0
-                cover["status"] = "WITHDRAWN" if action == "cancel" else "APPROVED"
-                cover["decision_id"] = f"D{next(self._ids):05d}"
-            status = 202 if cover["status"] == "PENDING" else 201
-            self.keys[key] = (status, self.render(cover))
-            return self.keys[key]
+        if path == ATRADIUS_COVERS:
+            if method == "POST":
+                return self._atradius_request(body)
+            return 200, self._page("atradius", query, "data")
         if path.startswith(ATRADIUS_COVERS + "/"):
             cover = self.covers.get(path.rsplit("/", 1)[1])
             return (200, self.render(cover)) if cover else (404, {"code": "NOT_FOUND"})
-        if path == ATRADIUS_COVERS:
-            return 200, self._page("atradius", query, "data")
         return 404, {"code": "NOT_FOUND", "message": path}
+
+    def _atradius_request(self, body):
+        codes = {"buyer": "NO_BUYER_MATCH", "amount": "INVALID_AMOUNT", "exists": "COVER_EXISTS"}
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        requested = body.get("requestedAmount") or {}
+        amount = requested.get("amount") or 0
+        action = body.get("coverAction") or "new"
+        existing = self._existing(body.get("buyerId"), body.get("policyId"))
+        error = self._validate(self._known_buyer(body.get("buyerId")), amount, existing, action)
+        if error:
+            return error[1], {"code": codes[error[0]], "message": error[2]}
+        if action == "new":
+            cover = self._new_cover(
+                "atradius",
+                body["buyerId"],
+                body.get("policyId"),
+                amount,
+                currency=requested.get("currency"),
+                key=key,
+            )
+        else:
+            cover = self._change(body["coverId"], action, amount)
+        status = 202 if cover["status"] == "PENDING" else 201
+        self.keys[key] = (status, self.render(cover))
+        return self.keys[key]

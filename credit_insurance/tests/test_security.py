@@ -45,6 +45,18 @@ class TestInsuranceSecurity(InsuranceCommon):
         with self.assertRaises(AccessError):
             self.atradius.with_user(self.admin).write({"locked": False, "token": "x"})
 
+    def test_insurer_calls_of_managers(self):
+        buyer = self.env["credit.insurance.buyer"]._match(self.atradius, self.customer)
+        calls = len(self.sandbox.calls)
+        with self.assertRaises(AccessError):
+            self.atradius.with_user(self.controller).action_test_connection()
+        with self.assertRaises(AccessError):
+            self.atradius.with_user(self.controller).action_sync()
+        with self.assertRaises(AccessError):
+            buyer.with_user(self.controller).action_match()
+        self.assertEqual(len(self.sandbox.calls), calls, "the insurer was not called")
+        self.atradius.with_user(self.manager).action_test_connection()
+
     def test_salesman_cannot_request_cover(self):
         with self.assertRaises(AccessError):
             self._request(self.atradius_policy, 10000, user=self.salesman)

@@ -93,7 +93,9 @@ class TestTransport(InsuranceCommon):
         message = self._refusal(self.allianz_policy, 2500)
         self.assertIn("multiples of 1,000", message)
         # The insurer already covers the buyer (asked elsewhere).
-        self.sandbox._new_cover("atradius", self.customer_ref, "ATR-1", 10000, "USD", "other")
+        self.sandbox._new_cover(
+            "atradius", self.customer_ref, "ATR-1", 10000, currency="USD", key="other"
+        )
         message = self._refusal(self.atradius_policy, 20000)
         self.assertIn("already has a cover", message)
         self.assertFalse(Cover.search([("partner_id", "=", self.customer.id)]))
