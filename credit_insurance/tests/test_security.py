@@ -88,3 +88,19 @@ class TestInsuranceSecurity(InsuranceCommon):
             self.assertFalse(self.env[model].with_user(self.other_user).search([]), model)
         with self.assertRaises(AccessError):
             self._request(self.atradius_policy, 20000, user=self.other_user)
+
+    def test_views_load_for_the_roles(self):
+        for user in (self.controller, self.manager):
+            for model in (
+                "credit.insurance.backend",
+                "credit.insurance.policy",
+                "credit.insurance.buyer",
+                "credit.insurance.cover",
+                "res.partner",
+            ):
+                views = self.env[model].with_user(user).get_views([(False, "form")])
+                self.assertIn("form", views["views"])
+        arch = self.env["res.partner"].with_user(self.controller).get_views([(False, "form")])
+        self.assertIn("credit_exposure_uninsured", arch["views"]["form"]["arch"])
+        backend = self.env["credit.insurance.backend"].with_user(self.controller)
+        self.assertNotIn("api_key", backend.get_views([(False, "form")])["views"]["form"]["arch"])

@@ -160,3 +160,14 @@ class TestTransport(InsuranceCommon):
         for token in self.sandbox.tokens:
             self.assertNotIn(token, text)
         self.assertIn("****", text)
+
+    def test_file_insurer_needs_no_network(self):
+        backend = self.env["credit.insurance.backend"].create(
+            {"name": "Lists", "kind": "file", "company_id": self.company.id}
+        )
+        policy = self._policy(backend, "FILE-1")
+        cover = self._request(policy, 25000)
+        self.assertEqual(cover.state, "requested")
+        self.assertEqual(cover.buyer_id.insurer_ref, "FR40303265045")
+        self.assertEqual(cover.event_ids.raw_answer["requestFile"]["amount"], 25000)
+        self.assertEqual(self.sandbox.calls, [])
