@@ -108,3 +108,21 @@ class TestCreditControl(InsuranceCommon):
         self.assertEqual(request.insurance_amount, 100000)
         request.action_ask_insurer()
         self.assertEqual(self.sandbox.count("/covers", "POST"), 1, "asked once per request")
+
+    def test_daily_sync_reads_every_page(self):
+        france = self.env.ref("base.fr")
+        covers = self._request(self.atradius_policy, 30000)
+        for number in (1, 2):
+            vat = f"FR9900000000{number}"
+            partner = self.env["res.partner"].create(
+                {"name": f"Buyer {number}", "is_company": True, "vat": vat, "country_id": france.id}
+            )
+            self.sandbox.add_buyer("FR", vat, partner.name)
+            covers |= self._request(self.atradius_policy, 30000, partner=partner)
+        for cover in covers:
+            self.sandbox.decide(cover.insurer_ref, 10000, kind="REDUCTION", event=False)
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual(covers.mapped("state"), ["reduced"] * 3)
+        self.assertEqual(covers.mapped("amount"), [10000] * 3)
+        self.assertEqual(self.sandbox.count("/v1/covers", "GET"), 2, "two pages of two")
+        self.assertTrue(self.atradius.last_sync)
