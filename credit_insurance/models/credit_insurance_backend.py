@@ -283,7 +283,12 @@ class CreditInsuranceBackend(models.Model):
         started = fields.Datetime.now()
         Cover = self.env["credit.insurance.cover"]
         pending = Cover.search(
-            [("backend_id", "=", self.id), ("state", "in", ("requested", "referred"))]
+            [
+                ("backend_id", "=", self.id),
+                "|",
+                ("pending", "=", True),
+                ("state", "in", ("requested", "referred")),
+            ]
         )
         for cover in pending:
             cover._fetch_answer()

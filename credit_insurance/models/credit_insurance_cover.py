@@ -50,6 +50,14 @@ class CreditInsuranceCover(models.Model):
     state = fields.Selection(
         selection=edifact.ANSWERS, required=True, default="requested", tracking=True, index=True
     )
+    pending = fields.Boolean(
+        string="Waiting for the Insurer",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="A request was sent and its answer has not come yet; a cover in force stays in "
+        "force meanwhile.",
+    )
     insurer_ref = fields.Char(string="Insurer Cover ID", readonly=True, index=True, copy=False)
     job_id = fields.Char(string="Pending Job", readonly=True, copy=False, index=True)
     decision_date = fields.Date(readonly=True)
@@ -141,7 +149,7 @@ class CreditInsuranceCover(models.Model):
     def _check_kind(self, kind):
         """A new cover once; changes only to an existing one; one request
         at a time."""
-        if self and self.state in edifact.PENDING:
+        if self and (self.pending or self.state in edifact.PENDING):
             raise UserError(
                 self.env._(
                     "A request for %s is already waiting for the insurer's answer.", self.name
@@ -250,7 +258,7 @@ class CreditInsuranceCover(models.Model):
                 decision = backend._call(lambda adapter, ref=ref: adapter.get_cover(ref))
             else:
                 continue
-            if decision is not None and decision.answer not in ("requested",):
+            if decision is not None and decision.answer not in edifact.PENDING:
                 cover._record(decision, source="poll")
 
     def action_fetch_answer(self):

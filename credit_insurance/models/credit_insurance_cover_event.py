@@ -72,8 +72,13 @@ class CreditInsuranceCoverEvent(models.Model):
         withdrawal then checks the exposure."""
         for event in self.sudo():
             cover = event.cover_id
-            vals = {"state": event.answer}
-            if event.answer not in edifact.PENDING:
+            if event.answer in edifact.PENDING:
+                # A cover in force stays so while its change is examined.
+                vals = {"pending": True}
+                if cover.state not in edifact.COVERING:
+                    vals["state"] = event.answer
+            else:
+                vals = {"state": event.answer, "pending": False}
                 vals.update(
                     amount=event.amount if event.answer in edifact.COVERING else 0.0,
                     currency_id=event.currency_id.id,

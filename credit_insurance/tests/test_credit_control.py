@@ -126,3 +126,18 @@ class TestCreditControl(InsuranceCommon):
         self.assertEqual(covers.mapped("amount"), [10000] * 3)
         self.assertEqual(self.sandbox.count("/v1/covers", "GET"), 2, "two pages of two")
         self.assertTrue(self.atradius.last_sync)
+
+    def test_cover_stays_in_force_while_an_increase_is_examined(self):
+        cover = self._request(self.allianz_policy, 50000)
+        self.sandbox.job_polls = 10
+        self._request(self.allianz_policy, 90000, kind="increase")
+        self.assertEqual((cover.state, cover.amount, cover.pending), ("approved", 50000, True))
+        self.assertEqual(self._partner().credit_limit_effective, 50000)
+        message = self._refusal(self.allianz_policy, 95000, kind="increase")
+        self.assertIn("already waiting", message)
+        self.sandbox.jobs[cover.job_id]["polls"] = 0
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual((cover.state, cover.amount, cover.pending), ("approved", 90000, False))
+        partner = self._partner()
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 90000)
