@@ -1,5 +1,5 @@
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class CreditLimitRequest(models.Model):
@@ -23,6 +23,20 @@ class CreditLimitRequest(models.Model):
         string="Insured Amount",
         currency_field="insurance_currency_id",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(vals.get("insurance_cover_id") for vals in vals_list):
+            self._refuse_cover_link()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and "insurance_cover_id" in vals:
+            self._refuse_cover_link()
+        return super().write(vals)
+
+    def _refuse_cover_link(self):
+        raise AccessError(self.env._("The insurer's cover is linked by asking the insurer."))
 
     def action_ask_insurer(self):
         """Asks the policy's insurer for the requested limit (a new cover, or

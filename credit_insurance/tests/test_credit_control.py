@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import InsuranceCommon
@@ -108,6 +108,9 @@ class TestCreditControl(InsuranceCommon):
         self.assertEqual(request.insurance_amount, 100000)
         request.action_ask_insurer()
         self.assertEqual(self.sandbox.count("/covers", "POST"), 1, "asked once per request")
+        other = self.env["credit.insurance.cover"].sudo().search([], limit=1)
+        with self.assertRaises(AccessError):
+            request.write({"insurance_cover_id": other.id})
 
     def test_daily_sync_reads_every_page(self):
         france = self.env.ref("base.fr")
