@@ -1,0 +1,120 @@
+"""Allianz Trade-style API.
+
+Token: ``POST /v1/idp/oauth2/authorize`` with the API key, a bearer token
+valid 3,600 s. Buyer search answers companies with their ``companyId``.
+A cover request (``POST /riskinfo/v3/covers``) answers a ``jobId``: the job
+is polled until PROCESSED, then the cover is read at its ``resourceUrl``.
+"""
+
+from ..mappers import allianz as mapper
+from .base import HttpAdapter, InsurerError
+
+ERROR_CODES = {
+    "INVALID_AMOUNT_MULTIPLE": "amount_multiple",
+    "COVER_ALREADY_EXISTS": "cover_exists",
+    "COMPANY_NOT_FOUND": "unknown_buyer",
+}
+REQUEST_TYPES = {
+    "new": "NEW",
+    "increase": "INCREASE",
+    "reduce": "REDUCE",
+    "cancel": "CANCEL",
+    "prolong": "PROLONG",
+}
+
+
+class AllianzAdapter(HttpAdapter):
+    def login(self):
+        return self.login_request(
+            "POST", "/v1/idp/oauth2/authorize", json={"apiKey": self.config.api_key}
+        )
+
+    def error_code(self, response):
+        try:
+            errors = response.json().get("errors") or [{}]
+            code = errors[0].get("code")
+        except (ValueError, AttributeError, IndexError):
+            code = None
+        if code in ERROR_CODES:
+            return ERROR_CODES[code]
+        if response.status_code == 409:
+            return "cover_exists"
+        return "validation"
+
+    def search_buyer(self, vat, registry, country):
+        params = {"countryCode": country}
+        if vat:
+            params["vatNumber"] = vat
+        else:
+            params["registrationNumber"] = registry
+        data = self.check(self.call("GET", "/riskinfo/v3/companies", params=params), ok=(200,))
+        return [
+            {"ref": str(company.get("companyId")), "name": company.get("name") or ""}
+            for company in data.get("companies") or []
+        ]
+
+    def request_cover(self, buyer_ref, kind, amount, *, currency, key, cover_ref=""):
+        payload = {
+            "companyId": buyer_ref,
+            "policyId": self.config.policy_ref,
+            "requestType": REQUEST_TYPES[kind],
+            "customerReference": key,
+            "creditLimitDetails": {"requestedAmount": amount, "currencyCode": currency},
+        }
+        if cover_ref:
+            payload["coverId"] = cover_ref
+        response = self.call(
+            "POST", "/riskinfo/v3/covers", json=payload, headers_extra={"Idempotency-Key": key}
+        )
+        job_id = str(self.check(response, ok=(200, 201, 202)).get("jobId") or "")
+        if not job_id:
+            raise InsurerError("bad_answer", "no jobId in the answer")
+        for attempt in range(max(self.config.poll_attempts, 1)):
+            if attempt:
+                self.hooks.sleep(self.config.poll_interval)
+            decision = self.poll_job(job_id)
+            if decision is not None:
+                return decision
+        return mapper.Decision(answer="requested", requested_amount=amount, job_id=job_id)
+
+    def poll_job(self, job_id):
+        job = self.check(self.call("GET", f"/v1/jobs/{job_id}"), ok=(200,))
+        status = (job.get("status") or "").upper()
+        if status == "FAILED":
+            errors = job.get("errors") or [{}]
+            code = ERROR_CODES.get(errors[0].get("code"), "validation")
+            raise InsurerError(code, errors[0].get("message") or "")
+        if status != "PROCESSED":
+            return None
+        return self.read_cover(job.get("resourceUrl") or "")
+
+    def read_cover(self, url):
+        if not url:
+            raise InsurerError("bad_answer", "no resourceUrl")
+        data = self.check(self.call("GET", url), ok=(200,))
+        try:
+            return mapper.cover(data)
+        except (ValueError, TypeError) as exc:
+            raise InsurerError("bad_answer", str(exc)) from exc
+
+    def get_cover(self, cover_ref):
+        return self.read_cover(f"/riskinfo/v3/covers/{cover_ref}")
+
+    def changes(self, since):
+        decisions, page = [], 1
+        while page:
+            data = self.check(
+                self.call(
+                    "GET",
+                    "/riskinfo/v3/covers",
+                    params={"updatedSince": since.isoformat(), "page": page},
+                ),
+                ok=(200,),
+            )
+            for cover in data.get("covers") or []:
+                try:
+                    decisions.append(mapper.cover(cover))
+                except (ValueError, TypeError) as exc:
+                    raise InsurerError("bad_answer", str(exc)) from exc
+            page = data.get("nextPage")
+        return decisions

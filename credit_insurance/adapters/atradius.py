@@ -1,0 +1,84 @@
+"""Atradius-style API.
+
+Token: ``POST /authenticate/v2/tokens`` with HTTP Basic client id/secret
+and the application key in an ``app_key`` header. Buyers are found by
+country and national id (``uidType``). A cover request answers 201 when
+decided at once and 202 when referred to an underwriter; a decision amount
+of 0 is a refusal.
+"""
+
+from ..mappers import atradius as mapper
+from .base import HttpAdapter, InsurerError
+
+COVERS = "/credit-insurance/cover-management/v1/covers"
+BUYERS = "/credit-insurance/organisation-management/v1/buyers"
+ERROR_CODES = {
+    "INVALID_AMOUNT": "amount_multiple",
+    "COVER_EXISTS": "cover_exists",
+    "NO_BUYER_MATCH": "unknown_buyer",
+}
+
+
+class AtradiusAdapter(HttpAdapter):
+    def login(self):
+        return self.login_request(
+            "POST",
+            "/authenticate/v2/tokens",
+            auth=(self.config.client_id, self.config.client_secret),
+            headers={"app_key": self.config.app_key},
+        )
+
+    def headers(self, extra=None):
+        return {**super().headers(extra), "app_key": self.config.app_key}
+
+    def error_code(self, response):
+        try:
+            code = response.json().get("code")
+        except (ValueError, AttributeError):
+            code = None
+        return ERROR_CODES.get(code, "validation")
+
+    def search_buyer(self, vat, registry, country):
+        params = {
+            "countryCode": country,
+            "uid": vat or registry,
+            "uidType": "VAT" if vat else "REGISTRATION",
+        }
+        data = self.check(self.call("GET", BUYERS, params=params), ok=(200,))
+        return [
+            {"ref": str(buyer.get("buyerId")), "name": buyer.get("name") or ""}
+            for buyer in data.get("data") or []
+        ]
+
+    def request_cover(self, buyer_ref, kind, amount, *, currency, key, cover_ref=""):
+        payload = {
+            "buyerId": buyer_ref,
+            "policyId": self.config.policy_ref,
+            "coverType": "credit-limit",
+            "coverAction": kind,
+            "requestedAmount": {"amount": amount, "currency": currency},
+            "customerReference": key,
+        }
+        if cover_ref:
+            payload["coverId"] = cover_ref
+        return self.decision(self.check(self.call("POST", COVERS, json=payload), ok=(201, 202)))
+
+    def decision(self, data):
+        try:
+            return mapper.cover(data)
+        except (ValueError, TypeError) as exc:
+            raise InsurerError("bad_answer", str(exc)) from exc
+
+    def get_cover(self, cover_ref):
+        return self.decision(self.check(self.call("GET", f"{COVERS}/{cover_ref}"), ok=(200,)))
+
+    def changes(self, since):
+        decisions, page = [], 1
+        while page:
+            data = self.check(
+                self.call("GET", COVERS, params={"modifiedSince": since.isoformat(), "page": page}),
+                ok=(200,),
+            )
+            decisions.extend(self.decision(cover) for cover in data.get("data") or [])
+            page = data.get("nextPage")
+        return decisions

@@ -1,0 +1,294 @@
+"""The HTTP transport shared by the insurer APIs.
+
+Plain Python, no ORM: the backend model hands a :class:`Config` (its
+settings and secrets) and :class:`Hooks` (where to keep the token, the
+failed logins and the request log) and gets answers or an
+:class:`InsurerError`.
+
+Rules every insurer call follows:
+
+* every request has a timeout;
+* timeouts, connection errors, 429 and 5xx are retried with an exponential
+  backoff (a 429's ``Retry-After`` is honoured up to the backoff's cap);
+  validation errors (other 4xx) are never retried;
+* a refused login (401/403 on the token call) is never retried: insurers
+  lock an account after a few failed logins, so the backend is locked at
+  the first one and stays so until an administrator unlocks it;
+* a token is reused until shortly before its expiry;
+* the request log never holds a secret (see :func:`mask`).
+"""
+
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+_logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+# A token is renewed this long before the insurer says it expires.
+TOKEN_MARGIN = timedelta(seconds=60)
+SECRET_KEYS = {"apikey", "api_key", "password", "client_secret", "access_token", "token", "app_key"}
+
+
+def utcnow():
+    """Naive UTC, as Odoo stores datetimes."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class InsurerError(Exception):
+    """An insurer call that did not succeed.
+
+    ``code`` is one of: login_refused, locked, unavailable, amount_multiple,
+    cover_exists, unknown_buyer, pending, validation, bad_answer, no_network.
+    The backend model turns it into a translated message; ``detail`` is the
+    insurer's own words.
+    """
+
+    def __init__(self, code, detail="", status=None):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.status = status
+
+
+@dataclass
+class Config:
+    base_url: str = ""
+    timeout: float = 20.0
+    max_retries: int = 3
+    backoff: float = 1.0
+    backoff_cap: float = 30.0
+    api_key: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    app_key: str = ""
+    token: str = ""
+    token_expiry: datetime | None = None
+    locked: bool = False
+    poll_attempts: int = 5
+    poll_interval: float = 2.0
+    policy_ref: str = ""
+
+    def secrets(self):
+        return [s for s in (self.api_key, self.client_secret, self.app_key, self.token) if s]
+
+
+@dataclass
+class Hooks:
+    """Callbacks into the backend model; the defaults keep nothing."""
+
+    save_token: object = None  # (token, expiry)
+    login_failed: object = None  # (detail)
+    log: object = None  # (entry dict)
+    sleep: object = field(default=time.sleep)
+
+
+def mask(text, secrets):
+    """``text`` with every secret replaced, and the values of secret-looking
+    JSON keys too."""
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    if not isinstance(text, str):
+        text = json.dumps(text, default=str)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        data = {k: "****" if k.lower() in SECRET_KEYS else v for k, v in data.items()}
+        text = json.dumps(data, default=str)
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "****")
+    return text
+
+
+class HttpAdapter:
+    """Shared transport; subclasses know the paths and the payloads."""
+
+    def __init__(self, config, hooks=None, session=None):
+        self.config = config
+        self.hooks = hooks or Hooks()
+        self.session = session or requests.Session()
+        self.token = config.token
+        self.token_expiry = config.token_expiry
+
+    # ------------------------------------------------------------------
+    # Authentication
+    # ------------------------------------------------------------------
+
+    def login(self):
+        """Returns ``(token, seconds valid)``: the insurer's token call."""
+        raise NotImplementedError
+
+    def auth_headers(self):
+        if self.config.locked:
+            raise InsurerError("locked")
+        now = utcnow()
+        if not self.token or not self.token_expiry or self.token_expiry - TOKEN_MARGIN <= now:
+            token, seconds = self.login()
+            self.token = token
+            self.token_expiry = now + timedelta(seconds=seconds)
+            if self.hooks.save_token:
+                self.hooks.save_token(self.token, self.token_expiry)
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def login_request(self, method, path, **kwargs):
+        """Sends the token call: never retried, a refusal locks the backend."""
+        if self.config.locked:
+            raise InsurerError("locked")
+        # Timeouts and server errors are retried; a refusal (4xx) never is.
+        response = self.send(method, path, **kwargs)
+        if response.status_code in (400, 401, 403):
+            detail = self.error_detail(response)
+            if self.hooks.login_failed:
+                self.hooks.login_failed(detail)
+            raise InsurerError("login_refused", detail, response.status_code)
+        if response.status_code >= 300:
+            raise InsurerError("unavailable", self.error_detail(response), response.status_code)
+        data = self.json(response)
+        token = data.get("access_token") or data.get("token")
+        if not token:
+            raise InsurerError("bad_answer", "no token in the answer")
+        return token, int(data.get("expires_in") or 3600)
+
+    # ------------------------------------------------------------------
+    # Requests
+    # ------------------------------------------------------------------
+
+    def url(self, path):
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.config.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def call(self, method, path, headers_extra=None, **kwargs):
+        """An authenticated call; a 401 on a cached token gets one new token."""
+        response = self.send(method, path, headers=self.headers(headers_extra), **kwargs)
+        if response.status_code == 401:
+            self.token = ""
+            response = self.send(method, path, headers=self.headers(headers_extra), **kwargs)
+        return response
+
+    def headers(self, extra=None):
+        return {**self.auth_headers(), **(extra or {})}
+
+    def send(self, method, path, *, retry=True, headers=None, **kwargs):
+        """One request with the retry rules of the module; every attempt is logged."""
+        url = self.url(path)
+        attempts = 1 + (max(self.config.max_retries, 0) if retry else 0)
+        for attempt in range(attempts):
+            started = time.monotonic()
+            response = error = None
+            try:
+                response = self.session.request(
+                    method, url, headers=headers, timeout=self.config.timeout, **kwargs
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                error = exc
+            self.log(method, url, kwargs, response, error, duration=time.monotonic() - started)
+            retryable = error is not None or response.status_code in RETRY_STATUSES
+            if not retryable:
+                return response
+            if attempt + 1 < attempts:
+                self.hooks.sleep(self.delay(attempt, response))
+        if error is not None:
+            raise InsurerError("unavailable", str(error.__class__.__name__))
+        raise InsurerError("unavailable", self.error_detail(response), response.status_code)
+
+    def delay(self, attempt, response):
+        delay = self.config.backoff * (2**attempt)
+        if response is not None and response.status_code == 429:
+            with contextlib.suppress(ValueError):
+                delay = max(delay, float(response.headers.get("Retry-After") or 0))
+        return min(delay, self.config.backoff_cap)
+
+    def log(self, method, url, kwargs, response, error, *, duration):
+        if not self.hooks.log:
+            return
+        secrets = self.config.secrets() + ([self.token] if self.token else [])
+        body = kwargs.get("json") if "json" in kwargs else kwargs.get("data")
+        self.hooks.log(
+            {
+                "method": method,
+                "url": mask(url, secrets),
+                "status_code": response.status_code if response is not None else 0,
+                "duration_ms": int(duration * 1000),
+                "request_body": mask(body, secrets) if body is not None else "",
+                "response_body": mask(response.text, secrets)[:20000]
+                if response is not None
+                else "",
+                "error": error.__class__.__name__ if error is not None else "",
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Answers
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def json(response):
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise InsurerError("bad_answer", "not JSON", response.status_code) from exc
+        if not isinstance(data, dict):
+            raise InsurerError("bad_answer", "not a JSON object", response.status_code)
+        return data
+
+    @staticmethod
+    def error_detail(response):
+        if response is None:
+            return ""
+        try:
+            data = response.json()
+        except ValueError:
+            return response.text[:500]
+        if isinstance(data, dict):
+            errors = data.get("errors")
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+                data = errors[0]
+            return str(data.get("message") or data.get("detail") or data.get("code") or data)
+        return str(data)[:500]
+
+    def error_code(self, response):
+        """The neutral code of a refusal; subclasses read the insurer's codes."""
+        return "validation"
+
+    def check(self, response, ok=(200, 201, 202)):
+        """The answer's JSON, or the refusal as an :class:`InsurerError`."""
+        if response.status_code not in ok:
+            raise InsurerError(
+                self.error_code(response), self.error_detail(response), response.status_code
+            )
+        return self.json(response)
+
+    # ------------------------------------------------------------------
+    # The operations every insurer adapter offers
+    # ------------------------------------------------------------------
+
+    def search_buyer(self, vat, registry, country):
+        """Insurer buyer ids matching a legal id and country: a list of
+        ``{"ref": id, "name": name}``."""
+        raise NotImplementedError
+
+    def request_cover(self, buyer_ref, kind, amount, *, currency, key, cover_ref=""):
+        """Sends a cover request; returns a :class:`~..mappers.Decision`."""
+        raise NotImplementedError
+
+    def get_cover(self, cover_ref):
+        raise NotImplementedError
+
+    def poll_job(self, job_id):
+        """A pending job's decision, or None while still pending."""
+        return None
+
+    def changes(self, since):
+        """Decisions changed on the insurer's side since ``since`` (datetime)."""
+        raise NotImplementedError

@@ -1,0 +1,3 @@
+from . import caps
+
+__all__ = ["caps"]

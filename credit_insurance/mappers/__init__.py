@@ -1,0 +1,8 @@
+"""Insurer answers turned into the neutral cover vocabulary (see
+:mod:`.edifact`): one module per API style, each returning
+:class:`.decision.Decision` objects that the cover model records."""
+
+from . import allianz, atradius, edifact
+from .decision import Decision
+
+__all__ = ["Decision", "allianz", "atradius", "edifact"]

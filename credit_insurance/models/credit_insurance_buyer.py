@@ -1,0 +1,130 @@
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+MATCH_STATES = [
+    ("matched", "Matched"),
+    ("ambiguous", "Ambiguous"),
+    ("missing", "Not Found"),
+]
+
+
+class CreditInsuranceBuyer(models.Model):
+    """A customer as an insurer knows it: the binding between a commercial
+    partner and the insurer's buyer id, found by legal id and country."""
+
+    _name = "credit.insurance.buyer"
+    _description = "Insured Buyer"
+    _inherit = ["mail.thread"]
+    _order = "partner_id, id"
+    _check_company_auto = True
+    _rec_name = "partner_id"
+
+    backend_id = fields.Many2one(
+        "credit.insurance.backend",
+        string="Insurer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+        domain="[('is_company', '=', True)]",
+    )
+    insurer_ref = fields.Char(string="Insurer Buyer ID", tracking=True, index=True)
+    match_state = fields.Selection(
+        selection=MATCH_STATES, required=True, default="missing", tracking=True, index=True
+    )
+    candidates = fields.Text(
+        string="Candidates", readonly=True, help="The insurer's answers when several buyers match."
+    )
+    legal_id = fields.Char(string="Legal ID Sent", readonly=True)
+    country_id = fields.Many2one("res.country", string="Country Sent", readonly=True)
+    cover_ids = fields.One2many("credit.insurance.cover", "buyer_id", string="Covers")
+
+    _partner_uniq = models.Constraint(
+        "UNIQUE(backend_id, partner_id)", "A customer is one buyer per insurer."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # A buyer id set by hand resolves the match.
+        if vals.get("insurer_ref") and "match_state" not in vals:
+            vals = {**vals, "match_state": "matched"}
+        return super().write(vals)
+
+    @api.model
+    def _match(self, backend, partner):
+        """The buyer of ``partner`` at ``backend``, looked up at the insurer
+        by VAT (else company registry) and country when not yet matched."""
+        partner = partner.commercial_partner_id
+        buyer = self.sudo().search(
+            [("backend_id", "=", backend.id), ("partner_id", "=", partner.id)], limit=1
+        )
+        if buyer.match_state == "matched" and buyer.insurer_ref:
+            return buyer
+        vat, registry = partner.vat or "", partner.company_registry or ""
+        country = partner.country_id
+        if not country or not (vat or registry):
+            raise UserError(
+                self.env._(
+                    "%s needs a country and a VAT number or company registry to be found at the "
+                    "insurer.",
+                    partner.display_name,
+                )
+            )
+        candidates = backend._call(
+            lambda adapter: adapter.search_buyer(vat, registry, country.code)
+        )
+        vals = {
+            "backend_id": backend.id,
+            "partner_id": partner.id,
+            "legal_id": vat or registry,
+            "country_id": country.id,
+            "candidates": json.dumps(candidates, indent=1) if len(candidates) > 1 else False,
+        }
+        if len(candidates) == 1:
+            vals.update(match_state="matched", insurer_ref=candidates[0]["ref"])
+        else:
+            vals.update(match_state="ambiguous" if candidates else "missing", insurer_ref=False)
+        if buyer:
+            buyer.write(vals)
+        else:
+            buyer = self.sudo().create(vals)
+        return buyer
+
+    def action_match(self):
+        """Looks the buyers up at their insurer again."""
+        self.env["credit.insurance.backend"]._check_manager()
+        self.check_access("write")
+        for buyer in self:
+            self._match(buyer.backend_id, buyer.partner_id)
+
+    def _action_resolve_notification(self):
+        """Where a request lands when the insurer's match needs a person."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "%s: choose the insurer's buyer (several or no matches)", self.partner_id.name
+            ),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }

@@ -1,0 +1,118 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CreditInsurancePolicy(models.Model):
+    """A credit insurance policy: what the insurer covers and on which terms."""
+
+    _name = "credit.insurance.policy"
+    _description = "Credit Insurance Policy"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(string="Policy Number", required=True, tracking=True)
+    insurer_ref = fields.Char(
+        string="Insurer Policy ID", help="The policy's id in the insurer's API, if not its number."
+    )
+    active = fields.Boolean(default=True)
+    backend_id = fields.Many2one(
+        "credit.insurance.backend",
+        string="Insurer",
+        required=True,
+        check_company=True,
+        index=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(
+        "res.currency", required=True, default=lambda self: self.env.company.currency_id
+    )
+    date_start = fields.Date(string="Start")
+    date_end = fields.Date(string="End")
+    indemnity_percent = fields.Float(
+        string="Indemnity (%)", default=90.0, help="Share of an insured loss the insurer pays."
+    )
+    country_ids = fields.Many2many(
+        "res.country", string="Countries", help="Buyer countries the policy covers; empty: all."
+    )
+
+    # Terms
+    max_credit_days = fields.Integer(
+        string="Maximum Credit Period (days)", help="Longest payment term the cover allows."
+    )
+    max_extension_days = fields.Integer(
+        string="Maximum Extension Period (days)",
+        help="MEP: days after the original due date after which deliveries must stop and the "
+        "overdue must be notified.",
+    )
+    overdue_notice_days = fields.Integer(
+        string="Overdue Notification Deadline (days)",
+        default=30,
+        help="Days after the maximum extension period within which an overdue must be notified.",
+    )
+    waiting_period_days = fields.Integer(
+        string="Waiting Period (days)", help="Days before a claim can be paid."
+    )
+    discretionary_limit = fields.Monetary(
+        help="Amount the policyholder may insure on its own judgement, without asking the "
+        "insurer, for buyers without a cover and never refused."
+    )
+    discretionary_conditions = fields.Text(
+        help="What the policy asks before the discretionary limit applies (information held, "
+        "no overdue beyond a number of days...)."
+    )
+    declaration_periodicity = fields.Selection(
+        selection=[("monthly", "Monthly"), ("quarterly", "Quarterly"), ("yearly", "Yearly")],
+        default="monthly",
+        required=True,
+    )
+    shortfall_action = fields.Selection(
+        selection=[("warn", "Warn"), ("hold", "Put on Hold")],
+        string="When Cover Falls Below Exposure",
+        default="warn",
+        required=True,
+        help="What a reduction or withdrawal of cover below the buyer's exposure does: an "
+        "activity for the insurer's responsible, and a credit hold if chosen.",
+    )
+    cover_ids = fields.One2many("credit.insurance.cover", "policy_id", string="Covers")
+
+    _name_uniq = models.Constraint(
+        "UNIQUE(backend_id, name)", "A policy number appears once per insurer."
+    )
+    _indemnity_range = models.Constraint(
+        "CHECK(indemnity_percent >= 0 AND indemnity_percent <= 100)",
+        "The indemnity is a percentage between 0 and 100.",
+    )
+
+    @api.constrains(
+        "max_credit_days",
+        "max_extension_days",
+        "overdue_notice_days",
+        "waiting_period_days",
+        "discretionary_limit",
+    )
+    def _check_terms(self):
+        for policy in self:
+            values = (
+                policy.max_credit_days,
+                policy.max_extension_days,
+                policy.overdue_notice_days,
+                policy.waiting_period_days,
+                policy.discretionary_limit,
+            )
+            if any(value < 0 for value in values):
+                raise ValidationError(
+                    self.env._("Periods and limits of a policy cannot be negative.")
+                )
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        if any(p.date_start and p.date_end and p.date_end < p.date_start for p in self):
+            raise ValidationError(self.env._("A policy cannot end before it starts."))
+
+    def _covers_country(self, country):
+        self.ensure_one()
+        return not self.country_ids or country in self.country_ids

@@ -1,0 +1,426 @@
+"""An insurer sandbox on 127.0.0.1 for the tests: both API styles
+(Allianz Trade-like and Atradius-like) over real HTTP, with the faults the
+transport must survive (429, 500, timeouts, a wrong password) and webhooks
+it POSTs to the running Odoo.
+
+Decisions follow the requested amount: up to 100,000 approved, up to
+200,000 partly approved (100,000), up to 500,000 referred to an
+underwriter (decided later by :meth:`InsurerSandbox.decide`), above
+refused. Amounts must be multiples of 1,000.
+"""
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.request
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+API_KEY = "sandbox-api-key-0001"
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret-0002"
+APP_KEY = "sandbox-app-key-0003"
+ATRADIUS_COVERS = "/credit-insurance/cover-management/v1/covers"
+ATRADIUS_BUYERS = "/credit-insurance/organisation-management/v1/buyers"
+PAGE_SIZE = 2
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return json.loads(raw) if raw else {}
+
+    def _send(self, status, data=None, headers=None):
+        body = json.dumps(data if data is not None else {}).encode()
+        try:
+            self._write(status, body, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            # the client gave up (a timeout test)
+            self.close_connection = True
+
+    def _write(self, status, body, headers):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def _dispatch(self, method):
+        sandbox = self.server.sandbox
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        body = self._body() if method == "POST" else {}
+        with sandbox.lock:
+            sandbox.calls.append((method, url.path))
+            fault = sandbox.faults.pop(0) if sandbox.faults else None
+        if fault == "timeout":
+            time.sleep(sandbox.timeout_delay)
+            self._send(504, {"message": "too late"})
+            return
+        if fault in (429, 500, 503):
+            self._send(fault, {"message": "try again"}, {"Retry-After": "0"})
+            return
+        status, data = sandbox.route(method, url.path, query, body, self.headers)
+        self._send(status, data)
+
+
+class InsurerSandbox(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.sandbox = self
+        self.port = self.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lock = threading.Lock()
+        self.calls = []
+        self.faults = []  # next answers: 429, 500, 503 or "timeout"
+        self.timeout_delay = 10.5  # Odoo's tests raise client timeouts to 10 s
+        self.tokens = set()
+        self.buyers = {}  # (country, legal id) -> [(buyer id, name)]
+        self.covers = {}  # cover id -> cover dict (style, buyer, policy, amounts, status...)
+        self.jobs = {}  # job id -> {"polls": pending polls left, "cover": id, "error": code}
+        self.keys = {}  # customer reference -> first answer (status, data)
+        self.webhooks = []  # events to POST
+        self.job_polls = 0  # polls answered PENDING before a job is processed
+        self._ids = itertools.count(1)
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+    # ------------------------------------------------------------------
+    # Test controls
+    # ------------------------------------------------------------------
+
+    def reset(self, buyers=None):
+        """Forgets what earlier tests did; keeps ``buyers``."""
+        with self.lock:
+            self.calls, self.faults, self.webhooks = [], [], []
+            self.tokens, self.covers, self.jobs, self.keys = set(), {}, {}, {}
+            self.job_polls = 0
+            self.buyers = {key: list(value) for key, value in (buyers or {}).items()}
+
+    def add_buyer(self, country, legal_id, name):
+        buyer_id = f"B{next(self._ids):05d}"
+        self.buyers.setdefault((country, legal_id), []).append((buyer_id, name))
+        return buyer_id
+
+    def count(self, path_part, method=None):
+        return sum(1 for m, p in self.calls if path_part in p and (method is None or m == method))
+
+    def decide(self, cover_id, amount, kind="", effective=None, event=True):
+        """The underwriter (or the insurer on its own, with ``kind``
+        REDUCTION or CANCELLATION) decides on a cover; queues a webhook."""
+        cover = self.covers[cover_id]
+        cover["amount"] = amount
+        cover["decision_id"] = f"D{next(self._ids):05d}"
+        cover["kind"] = kind
+        cover["effective"] = (effective or date.today()).isoformat()
+        cover["updated"] = next(self._ids)
+        if kind == "CANCELLATION" or (kind and not amount):
+            cover["status"] = "WITHDRAWN"
+        elif kind == "REDUCTION":
+            cover["status"] = "REDUCED"
+        else:
+            cover["status"] = self._allianz_status(amount, cover["requested"])
+        if event:
+            self.webhooks.append(
+                {
+                    "eventId": f"E{next(self._ids):05d}",
+                    "eventType": "COVER_DECISION",
+                    "cover": self.render(cover),
+                }
+            )
+
+    def deliver(self, url, secret, events=None):
+        """POSTs the queued webhooks to ``url`` signed with ``secret``;
+        returns the (status, answer) of each."""
+        results = []
+        for event in events if events is not None else self.webhooks:
+            body = json.dumps(event).encode()
+            signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            request = urllib.request.Request(
+                url,
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", "X-Signature": signature},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    results.append((answer.status, json.loads(answer.read())))
+            except urllib.error.HTTPError as error:
+                results.append((error.code, json.loads(error.read() or b"{}")))
+        return results
+
+    # ------------------------------------------------------------------
+    # Routing
+    # ------------------------------------------------------------------
+
+    def route(self, method, path, query, body, headers):
+        if path == "/v1/idp/oauth2/authorize":
+            return self._token(body.get("apiKey") == API_KEY)
+        if path == "/authenticate/v2/tokens":
+            expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+            ok = headers.get("Authorization") == f"Basic {expected}"
+            return self._token(ok and headers.get("app_key") == APP_KEY)
+        token = (headers.get("Authorization") or "").removeprefix("Bearer ")
+        if token not in self.tokens:
+            return 401, {"message": "invalid token"}
+        if path.startswith("/riskinfo/") or path.startswith("/v1/jobs/"):
+            return self._allianz(method, path, query, body)
+        if headers.get("app_key") != APP_KEY:
+            return 403, {"code": "FORBIDDEN", "message": "app key missing"}
+        return self._atradius(method, path, query, body)
+
+    def _token(self, ok):
+        if not ok:
+            return 401, {"message": "invalid credentials"}
+        token = f"tok-{next(self._ids)}"
+        self.tokens.add(token)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+
+    def _search(self, country, legal_id):
+        return self.buyers.get((country, legal_id), [])
+
+    def _new_cover(self, style, buyer, policy, amount, *, currency, key):
+        cover_id = f"C{next(self._ids):05d}"
+        cover = {
+            "id": cover_id,
+            "style": style,
+            "buyer": buyer,
+            "policy": policy,
+            "requested": amount,
+            "currency": currency,
+            "key": key,
+            "decision_id": f"D{next(self._ids):05d}",
+            "kind": "",
+            "effective": date.today().isoformat(),
+            "updated": next(self._ids),
+        }
+        if amount <= 100000:
+            cover.update(amount=amount, status="APPROVED")
+        elif amount <= 200000:
+            cover.update(amount=100000, status="PARTIALLY_APPROVED")
+        elif amount <= 500000:
+            cover.update(amount=0, status="PENDING")
+        else:
+            cover.update(amount=0, status="REFUSED")
+        self.covers[cover_id] = cover
+        return cover
+
+    def _existing(self, buyer, policy):
+        return next(
+            (
+                c
+                for c in self.covers.values()
+                if c["buyer"] == buyer and c["policy"] == policy and c["status"] != "REFUSED"
+            ),
+            None,
+        )
+
+    @staticmethod
+    def _allianz_status(amount, requested):
+        if not amount:
+            return "REFUSED"
+        return "APPROVED" if amount >= requested else "PARTIALLY_APPROVED"
+
+    def render(self, cover):
+        if cover["style"] == "allianz":
+            return {
+                "coverId": cover["id"],
+                "companyId": cover["buyer"],
+                "policyId": cover["policy"],
+                "status": cover["status"],
+                "decisionId": cover["decision_id"],
+                "decisionDate": date.today().isoformat(),
+                "effectiveDate": cover["effective"],
+                "creditLimitDetails": {
+                    "requestedAmount": cover["requested"],
+                    "amount": cover["amount"],
+                    "currencyCode": cover["currency"],
+                },
+                "conditions": ["Payment terms of 60 days at most"]
+                if cover["status"] == "PARTIALLY_APPROVED"
+                else [],
+            }
+        status = {"PENDING": "REFERRED", "WITHDRAWN": "WITHDRAWN"}.get(cover["status"], "DECISION")
+        return {
+            "coverId": cover["id"],
+            "buyerId": cover["buyer"],
+            "coverType": "credit-limit",
+            "coverStatus": status,
+            "requestedAmount": {"amount": cover["requested"], "currency": cover["currency"]},
+            "decision": {}
+            if status == "REFERRED"
+            else {
+                "decisionId": cover["decision_id"],
+                "decisionType": cover["kind"] or "REQUEST_DECISION",
+                "decisionDate": date.today().isoformat(),
+                "effectiveDate": cover["effective"],
+                "firstAmount": {"amount": cover["amount"], "currency": cover["currency"]},
+                "conditions": "",
+            },
+        }
+
+    def _validate(self, buyer_known, amount, existing, action):
+        """Refusals shared by both styles: (code, status, message) or None."""
+        if not buyer_known:
+            return "buyer", 404, "no buyer match"
+        if action != "cancel" and (amount <= 0 or amount % 1000):
+            return "amount", 400, "amount must be a multiple of 1000"
+        if action == "new" and existing:
+            return "exists", 409, "cover already exists"
+        return None
+
+    def _known_buyer(self, buyer):
+        return any(buyer == b for matches in self.buyers.values() for b, _name in matches)
+
+    # Allianz Trade style ----------------------------------------------
+
+    def _allianz(self, method, path, query, body):
+        if path == "/riskinfo/v3/companies":
+            legal = query.get("vatNumber") or query.get("registrationNumber")
+            found = self._search(query.get("countryCode"), legal)
+            return 200, {"companies": [{"companyId": b, "name": n} for b, n in found]}
+        if path == "/riskinfo/v3/covers":
+            if method == "POST":
+                return self._allianz_request(body)
+            return 200, self._page("allianz", query, "covers")
+        if path.startswith("/v1/jobs/"):
+            return self._allianz_job(path.rsplit("/", 1)[1])
+        if path.startswith("/riskinfo/v3/covers/"):
+            cover = self.covers.get(path.rsplit("/", 1)[1])
+            return (200, self.render(cover)) if cover else (404, {"errors": [{"code": "NF"}]})
+        return 404, {"errors": [{"code": "NOT_FOUND", "message": path}]}
+
+    def _allianz_request(self, body):
+        codes = {
+            "buyer": "COMPANY_NOT_FOUND",
+            "amount": "INVALID_AMOUNT_MULTIPLE",
+            "exists": "COVER_ALREADY_EXISTS",
+        }
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        details = body.get("creditLimitDetails") or {}
+        amount = details.get("requestedAmount") or 0
+        action = (body.get("requestType") or "").lower()
+        existing = self._existing(body.get("companyId"), body.get("policyId"))
+        error = self._validate(self._known_buyer(body.get("companyId")), amount, existing, action)
+        if error:
+            return error[1], {"errors": [{"code": codes[error[0]], "message": error[2]}]}
+        if action == "new":
+            cover = self._new_cover(
+                "allianz",
+                body["companyId"],
+                body.get("policyId"),
+                amount,
+                currency=details.get("currencyCode"),
+                key=key,
+            )
+        else:
+            cover = self._change(body["coverId"], action, amount)
+            if action != "cancel":
+                cover["status"] = self._allianz_status(cover["amount"], amount)
+        job_id = f"J{next(self._ids):05d}"
+        self.jobs[job_id] = {"polls": self.job_polls, "cover": cover["id"]}
+        self.keys[key] = (202, {"jobId": job_id})
+        return self.keys[key]
+
+    def _change(self, cover_id, action, amount):
+        """An increase, reduction or prolongation (granted up to 100,000), or
+        a cancellation."""
+        cover = self.covers[cover_id]
+        cover["requested"] = amount
+        cover["amount"] = min(amount, 100000) if action != "cancel" else 0
+        cover["status"] = "WITHDRAWN" if action == "cancel" else "APPROVED"
+        cover["decision_id"] = f"D{next(self._ids):05d}"
+        cover["updated"] = next(self._ids)
+        return cover
+
+    def _allianz_job(self, job_id):
+        job = self.jobs.get(job_id)
+        if not job:
+            return 404, {"errors": [{"code": "NOT_FOUND", "message": "no such job"}]}
+        if job["polls"] > 0:
+            job["polls"] -= 1
+            return 200, {"status": "PENDING"}
+        url = f"{self.url}/riskinfo/v3/covers/{job['cover']}"
+        return 200, {"status": "PROCESSED", "resourceUrl": url}
+
+    def _page(self, style, query, key):
+        covers = sorted(
+            (c for c in self.covers.values() if c["style"] == style), key=lambda c: c["updated"]
+        )
+        page = int(query.get("page") or 1)
+        chunk = covers[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        more = len(covers) > page * PAGE_SIZE
+        return {key: [self.render(c) for c in chunk], "nextPage": page + 1 if more else None}
+
+    # Atradius style ---------------------------------------------------
+
+    def _atradius(self, method, path, query, body):
+        if path == ATRADIUS_BUYERS:
+            found = self._search(query.get("countryCode"), query.get("uid"))
+            return 200, {"data": [{"buyerId": b, "name": n} for b, n in found]}
+        if path == ATRADIUS_COVERS:
+            if method == "POST":
+                return self._atradius_request(body)
+            return 200, self._page("atradius", query, "data")
+        if path.startswith(ATRADIUS_COVERS + "/"):
+            cover = self.covers.get(path.rsplit("/", 1)[1])
+            return (200, self.render(cover)) if cover else (404, {"code": "NOT_FOUND"})
+        return 404, {"code": "NOT_FOUND", "message": path}
+
+    def _atradius_request(self, body):
+        codes = {"buyer": "NO_BUYER_MATCH", "amount": "INVALID_AMOUNT", "exists": "COVER_EXISTS"}
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        requested = body.get("requestedAmount") or {}
+        amount = requested.get("amount") or 0
+        action = body.get("coverAction") or "new"
+        existing = self._existing(body.get("buyerId"), body.get("policyId"))
+        error = self._validate(self._known_buyer(body.get("buyerId")), amount, existing, action)
+        if error:
+            return error[1], {"code": codes[error[0]], "message": error[2]}
+        if action == "new":
+            cover = self._new_cover(
+                "atradius",
+                body["buyerId"],
+                body.get("policyId"),
+                amount,
+                currency=requested.get("currency"),
+                key=key,
+            )
+        else:
+            cover = self._change(body["coverId"], action, amount)
+        status = 202 if cover["status"] == "PENDING" else 201
+        self.keys[key] = (status, self.render(cover))
+        return self.keys[key]

@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import InsuranceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCreditControl(InsuranceCommon):
+    def _partner(self):
+        return self.customer.with_company(self.company)
+
+    def test_cover_caps_the_effective_limit(self):
+        self._set_limit(self.customer, 200000)
+        self._request(self.atradius_policy, 50000)
+        partner = self._partner()
+        self.assertEqual(partner.credit_limit_effective, 50000)
+        self.assertEqual(partner.credit_insured_limit, 50000)
+        # The credit check of credit_management stops at the cover.
+        self._invoice(self.customer, 40000)
+        invoice = self._invoice(self.customer, 20000, post=False)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.salesman).action_post()
+        self.assertEqual(invoice.state, "draft")
+
+    def test_no_own_limit_takes_the_cover(self):
+        self._request(self.atradius_policy, 30000)
+        self.assertEqual(self._partner().credit_limit_effective, 30000)
+
+    def test_discretionary_limit_without_cover(self):
+        self.atradius_policy.discretionary_limit = 15000
+        self._set_limit(self.customer, 200000)
+        self.env["credit.insurance.buyer"]._match(self.atradius, self.customer)
+        partner = self._partner()
+        self.assertEqual(partner.credit_limit_effective, 15000)
+        # A cover decision replaces it.
+        self._request(self.atradius_policy, 60000)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 60000)
+
+    def test_insured_and_uninsured_exposure(self):
+        self._request(self.atradius_policy, 50000)
+        self._invoice(self.customer, 70000)
+        partner = self._partner()
+        self.assertEqual(partner.credit_exposure, 70000)
+        self.assertEqual(partner.credit_exposure_insured, 50000)
+        self.assertEqual(partner.credit_exposure_uninsured, 20000)
+
+    def test_reduction_takes_effect_on_its_date_and_holds(self):
+        self.atradius_policy.shortfall_action = "hold"
+        cover = self._request(self.atradius_policy, 80000)
+        self._invoice(self.customer, 50000)
+        later = self.today + timedelta(days=30)
+        self.sandbox.decide(cover.insurer_ref, 20000, kind="REDUCTION", effective=later)
+        self.atradius._sync()
+        reduction = cover.event_ids.filtered(lambda e: e.answer == "reduced")
+        self.assertEqual(len(reduction), 1)
+        self.assertFalse(reduction.applied)
+        self.assertEqual(cover.amount, 80000, "not before its effective date")
+        # The daily sync finds nothing new the second time.
+        self.atradius._sync()
+        self.assertEqual(len(cover.event_ids), 2)
+        with freeze_time(later):
+            self.env["credit.insurance.backend"]._cron_sync()
+        self.assertTrue(reduction.applied)
+        self.assertEqual((cover.state, cover.amount), ("reduced", 20000))
+        partner = self._partner()
+        self.assertTrue(partner.credit_hold)
+        activity = partner.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("credit_insurance.mail_activity_type_insurance_shortfall")
+            )
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.atradius.user_id)
+
+    def test_withdrawal_by_webhook_warns(self):
+        cover = self._request(self.allianz_policy, 60000)
+        self._invoice(self.customer, 10000)
+        self.sandbox.decide(cover.insurer_ref, 0, kind="CANCELLATION")
+        [(status, _answer)] = self._deliver(self.allianz)
+        self.assertEqual(status, 200)
+        self.assertEqual((cover.state, cover.amount), ("withdrawn", 0))
+        self.assertEqual(cover.event_ids.sorted("id")[-1].answer_code, "8")
+        partner = self._partner()
+        self.assertFalse(partner.credit_hold, "the policy only warns")
+        self.assertTrue(partner.activity_ids)
+
+    def test_limit_request_asks_the_insurer(self):
+        request = (
+            self.env["credit.limit.request"]
+            .with_user(self.controller)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "requested_limit": 150000,
+                    "reason": "New contract",
+                    "insurance_policy_id": self.atradius_policy.id,
+                }
+            )
+        )
+        request.action_ask_insurer()
+        self.assertEqual(request.insurance_state, "partial")
+        self.assertEqual(request.insurance_amount, 100000)
+        request.action_ask_insurer()
+        self.assertEqual(self.sandbox.count("/covers", "POST"), 1, "asked once per request")
+        other = self.env["credit.insurance.cover"].sudo().search([], limit=1)
+        with self.assertRaises(AccessError):
+            request.write({"insurance_cover_id": other.id})
+
+    def test_daily_sync_reads_every_page(self):
+        france = self.env.ref("base.fr")
+        covers = self._request(self.atradius_policy, 30000)
+        for number in (1, 2):
+            vat = f"FR9900000000{number}"
+            partner = self.env["res.partner"].create(
+                {"name": f"Buyer {number}", "is_company": True, "vat": vat, "country_id": france.id}
+            )
+            self.sandbox.add_buyer("FR", vat, partner.name)
+            covers |= self._request(self.atradius_policy, 30000, partner=partner)
+        for cover in covers:
+            self.sandbox.decide(cover.insurer_ref, 10000, kind="REDUCTION", event=False)
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual(covers.mapped("state"), ["reduced"] * 3)
+        self.assertEqual(covers.mapped("amount"), [10000] * 3)
+        self.assertEqual(self.sandbox.count("/v1/covers", "GET"), 2, "two pages of two")
+        self.assertTrue(self.atradius.last_sync)
+
+    def test_cover_stays_in_force_while_an_increase_is_examined(self):
+        cover = self._request(self.allianz_policy, 50000)
+        self.sandbox.job_polls = 10
+        self._request(self.allianz_policy, 90000, kind="increase")
+        self.assertEqual((cover.state, cover.amount, cover.pending), ("approved", 50000, True))
+        self.assertEqual(self._partner().credit_limit_effective, 50000)
+        message = self._refusal(self.allianz_policy, 95000, kind="increase")
+        self.assertIn("already waiting", message)
+        self.sandbox.jobs[cover.job_id]["polls"] = 0
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual((cover.state, cover.amount, cover.pending), ("approved", 90000, False))
+        partner = self._partner()
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 90000)

@@ -1,0 +1,106 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import InsuranceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInsuranceSecurity(InsuranceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env["res.company"].create({"name": "Other Insured Co"})
+        cls.other_user = new_test_user(
+            cls.env,
+            login="other_credit_manager",
+            groups="base.group_user,credit_management.group_credit_control_manager",
+            company_id=cls.other_company.id,
+            company_ids=[Command.set(cls.other_company.ids)],
+        )
+        cls.portal = new_test_user(cls.env, login="insurance_portal", groups="base.group_portal")
+
+    def test_secrets_for_administrators_only(self):
+        for user in (self.controller, self.manager):
+            backend = self.allianz.with_user(user)
+            self.assertEqual(backend.name, "Sandbox allianz")
+            for field in ("api_key", "client_secret", "app_key", "webhook_secret", "token"):
+                with self.assertRaises(AccessError):
+                    backend.read([field])
+            with self.assertRaises(AccessError):
+                backend.write({"api_key": "mine"})
+        self.assertTrue(self.allianz.with_user(self.admin).api_key)
+
+    def test_credit_user_reads_manager_configures(self):
+        self._request(self.atradius_policy, 10000)
+        cover = self.env["credit.insurance.cover"].with_user(self.controller).search([])
+        self.assertTrue(cover)
+        for record in (cover, self.atradius_policy.with_user(self.controller)):
+            with self.assertRaises(AccessError):
+                record.write({"active": False} if "active" in record._fields else {"amount": 1})
+        with self.assertRaises(AccessError):
+            cover.with_user(self.manager).write({"amount": 1e9})
+        self.atradius_policy.with_user(self.manager).indemnity_percent = 85
+        # The token and the lockout are the transport's, not the form's.
+        with self.assertRaises(AccessError):
+            self.atradius.with_user(self.admin).write({"locked": False, "token": "x"})
+
+    def test_insurer_calls_of_managers(self):
+        buyer = self.env["credit.insurance.buyer"]._match(self.atradius, self.customer)
+        calls = len(self.sandbox.calls)
+        with self.assertRaises(AccessError):
+            self.atradius.with_user(self.controller).action_test_connection()
+        with self.assertRaises(AccessError):
+            self.atradius.with_user(self.controller).action_sync()
+        with self.assertRaises(AccessError):
+            buyer.with_user(self.controller).action_match()
+        self.assertEqual(len(self.sandbox.calls), calls, "the insurer was not called")
+        self.atradius.with_user(self.manager).action_test_connection()
+
+    def test_salesman_cannot_request_cover(self):
+        with self.assertRaises(AccessError):
+            self._request(self.atradius_policy, 10000, user=self.salesman)
+        self.assertEqual(self.sandbox.calls, [])
+
+    def test_portal_reads_nothing(self):
+        self._request(self.atradius_policy, 10000)
+        for model in (
+            "credit.insurance.backend",
+            "credit.insurance.cover",
+            "credit.insurance.buyer",
+        ):
+            with self.assertRaises(AccessError):
+                self.env[model].with_user(self.portal).search([])
+        partner = self.customer.with_user(self.portal)
+        with self.assertRaises(AccessError):
+            partner.read(["credit_insured_limit"])
+
+    def test_other_company_sees_nothing(self):
+        self._request(self.atradius_policy, 10000)
+        for model in (
+            "credit.insurance.backend",
+            "credit.insurance.policy",
+            "credit.insurance.cover",
+            "credit.insurance.cover.event",
+            "credit.insurance.buyer",
+            "credit.insurance.request.log",
+        ):
+            self.assertFalse(self.env[model].with_user(self.other_user).search([]), model)
+        with self.assertRaises(AccessError):
+            self._request(self.atradius_policy, 20000, user=self.other_user)
+
+    def test_views_load_for_the_roles(self):
+        for user in (self.controller, self.manager):
+            for model in (
+                "credit.insurance.backend",
+                "credit.insurance.policy",
+                "credit.insurance.buyer",
+                "credit.insurance.cover",
+                "res.partner",
+            ):
+                views = self.env[model].with_user(user).get_views([(False, "form")])
+                self.assertIn("form", views["views"])
+        arch = self.env["res.partner"].with_user(self.controller).get_views([(False, "form")])
+        self.assertIn("credit_exposure_uninsured", arch["views"]["form"]["arch"])
+        backend = self.env["credit.insurance.backend"].with_user(self.controller)
+        self.assertNotIn("api_key", backend.get_views([(False, "form")])["views"]["form"]["arch"])
