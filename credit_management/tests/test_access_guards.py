@@ -824,17 +824,19 @@ class TestSecondRoundGuards(GuardCommon):
             held.sudo().with_company(self.other_company).write(
                 {"credit_limit": 777, "credit_dunning_policy_id": other_policy.id}
             )
+        # Odoo's merge reads fields of Access Rights administrators: no credit group here.
         merger = new_test_user(
             self.env,
             login="guard_merger",
-            groups="base.group_user,base.group_partner_manager,sales_team.group_sale_manager",
+            groups="base.group_erp_manager,base.group_partner_manager,"
+            "sales_team.group_sale_manager",
             company_id=self.company.id,
             company_ids=[Command.set((self.company | self.other_company).ids)],
         )
         self.env.flush_all()
-        self.env["base.partner.merge.automatic.wizard"].with_user(merger).with_company(
-            self.company
-        )._merge([held.id, kept.id], kept)
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(merger)
+        wizard = wizard.with_company(self.company)
+        wizard._merge([held.id, kept.id], kept.with_env(wizard.env))
         here = kept.sudo().with_company(self.company)
         there = kept.sudo().with_company(self.other_company)
         self.assertTrue(here.credit_hold)
@@ -907,5 +909,5 @@ class TestSecondRoundGuards(GuardCommon):
             {"approved_limit": 1},
             {"snapshot_requested_limit": 1},
         ):
-            with self.subTest(vals=vals), self.assertRaises((UserError, AccessError)):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
                 request.sudo().write(vals)
