@@ -94,8 +94,14 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._credit_check_links({name for vals in vals_list for name in vals if vals[name]})
-        return super().create(vals_list)
+        self._credit_check_links(
+            {name for vals in vals_list for name in vals if vals[name]}
+            | {name for name in CREDIT_LINKS if self.env.context.get(f"default_{name}")}
+        )
+        moves = super().create(vals_list)
+        # After create too: a user's own default (ir.default) counts as well.
+        self._credit_check_links({name for name in CREDIT_LINKS if any(moves.mapped(name))})
+        return moves
 
     def write(self, vals):
         self._credit_check_links(set(vals))

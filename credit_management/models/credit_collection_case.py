@@ -349,6 +349,8 @@ class CreditCollectionCase(models.Model):
     def _for_partner(self, partner, company=None, values=None):
         """The open customer case of ``partner`` in ``company``; opened when
         there is none."""
+        # Only those who may open a case learn that one exists.
+        self.check_access("create")
         company = company or self.env.company
         partner = partner.commercial_partner_id
         # Searched past the collector rules: one open case per customer.

@@ -119,13 +119,16 @@ class CreditCollectionDispute(models.Model):
             if (
                 note.move_type != "out_refund"
                 or note.commercial_partner_id != dispute.partner_id.commercial_partner_id
+                or note.reversed_entry_id != dispute.move_id
                 or (note.credit_dispute_id and note.credit_dispute_id != dispute)
             ):
                 raise ValidationError(
                     self.env._(
-                        "%(note)s is not a credit note of %(customer)s for this dispute.",
+                        "%(note)s is not a credit note of %(customer)s reversing the disputed "
+                        "invoice %(invoice)s.",
                         note=note.display_name,
                         customer=dispute.partner_id.display_name,
+                        invoice=dispute.move_id.name,
                     )
                 )
 

@@ -19,7 +19,12 @@ DECISION_FIELDS = {
     "snapshot_available",
     "snapshot_risk_class_id",
     "snapshot_score",
+    "snapshot_requested_limit",
 }
+# What the requester asks for: theirs to change while the request waits.
+REQUESTER_FIELDS = {"partner_id", "requested_limit"}
+# A decided request is the audit record: these never change after.
+FROZEN_FIELDS = DECISION_FIELDS | MANAGER_INPUT_FIELDS | REQUESTER_FIELDS | {"company_id"}
 
 
 class CreditLimitRequest(models.Model):
@@ -79,6 +84,7 @@ class CreditLimitRequest(models.Model):
         "credit.risk.class", string="Risk Class at Decision", readonly=True
     )
     snapshot_score = fields.Float(string="Score at Decision", readonly=True)
+    snapshot_requested_limit = fields.Monetary(string="Requested at Decision", readonly=True)
     # Live figures while the request waits
     current_limit = fields.Monetary(related="partner_id.credit_limit_effective", string="Limit")
     current_exposure = fields.Monetary(related="partner_id.credit_exposure", string="Exposure")
@@ -102,21 +108,25 @@ class CreditLimitRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_create_values(vals)
             if vals.get("partner_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 vals["partner_id"] = partner.commercial_partner_id.id
         requests = super().create(vals_list)
+        # Checked after create: defaults of the context count too.
+        for request in requests:
+            request._check_created()
         for request in requests:
             request._notify_managers()
         return requests
 
-    @api.model
-    def _check_create_values(self, vals):
+    def _check_created(self):
         """A new request waits for a decision and is the creator's own: no
         decision, snapshot or other requester on create."""
+        self.ensure_one()
+        fields_ = DECISION_FIELDS | MANAGER_INPUT_FIELDS | {"requested_by_id"}
+        vals = self._convert_to_write({name: self[name] for name in fields_})
         forged = self._decision_values(vals)
-        if vals.get("requested_by_id") not in (None, False, self.env.uid) and not self.env.su:
+        if vals.get("requested_by_id") not in (False, self.env.uid) and not self.env.su:
             forged.add("requested_by_id")
         if forged and not self._decision_privileged():
             raise AccessError(
@@ -141,6 +151,10 @@ class CreditLimitRequest(models.Model):
 
     def write(self, vals):
         decided = self.filtered(lambda r: r.state != "to_approve")
+        if decided and FROZEN_FIELDS.intersection(vals) and not self._decision_privileged():
+            raise UserError(
+                self.env._("A decided limit request is part of the audit trail and cannot change.")
+            )
         if decided and not self.env.su and set(vals) - {"message_main_attachment_id"}:
             raise UserError(
                 self.env._("A decided limit request is part of the audit trail and cannot change.")
@@ -158,6 +172,17 @@ class CreditLimitRequest(models.Model):
             self._check_manager()
         if "requested_by_id" in vals and not self.env.su:
             raise AccessError(self.env._("The requester of a limit request cannot change."))
+        if (
+            REQUESTER_FIELDS.intersection(vals)
+            and not self.env.su
+            and any(request.requested_by_id != self.env.user for request in self)
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the requester changes the partner and the amount of a limit request "
+                    "while it waits for a decision."
+                )
+            )
         return super().write(vals)
 
     @api.model
@@ -203,6 +228,7 @@ class CreditLimitRequest(models.Model):
             "snapshot_available": partner.credit_available,
             "snapshot_risk_class_id": partner.credit_risk_class_id.id,
             "snapshot_score": score.score if score else 0.0,
+            "snapshot_requested_limit": self.requested_limit,
         }
 
     def action_approve(self):

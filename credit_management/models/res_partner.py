@@ -47,6 +47,8 @@ CREDIT_USER_FIELDS = {
 }
 # Every change of these is logged on the partner, with its company when it has one.
 LOGGED_FIELDS = HOLD_FIELDS | CREDIT_USER_FIELDS | {"credit_limit", "credit_risk_class_id"}
+# Fields that move a partner under another commercial partner.
+REPARENT_FIELDS = {"parent_id", "is_company"}
 
 
 class ResPartner(models.Model):
@@ -396,6 +398,25 @@ class ResPartner(models.Model):
         if any(not 0 <= p.credit_external_rating <= 100 for p in self):
             raise ValidationError(self.env._("An external rating goes from 0 to 100."))
 
+    @api.constrains("credit_dunning_policy_id")
+    def _check_credit_dunning_policy_company(self):
+        # Company-dependent: the value written is the current company's, and
+        # the dunning run of that company applies it.
+        company = self.env.company
+        for partner in self.sudo():
+            policy = partner.credit_dunning_policy_id
+            if policy and policy.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "Dunning policy %(policy)s belongs to %(other)s: the policy of "
+                        "%(partner)s in %(company)s must be one of %(company)s.",
+                        policy=policy.display_name,
+                        other=policy.company_id.name,
+                        partner=partner.display_name,
+                        company=company.name,
+                    )
+                )
+
     @api.model
     def _credit_group_root(self, partner):
         """The top parent company of a commercial partner, or itself."""
@@ -472,40 +493,131 @@ class ResPartner(models.Model):
             # A limit given on creation is the partner's own (0: the form's default).
             if vals.get("credit_limit") or vals.get("use_partner_credit_limit"):
                 vals["credit_limit_own"] = True
-        # A new partner starts from empty credit data: anything else is a change.
-        changes = [self._credit_new_changes(vals) for vals in vals_list]
-        self._credit_check_changes({name for change in changes for name, _old, _new in change})
         partners = super().create(vals_list)
-        partners._credit_log_changes(dict(zip(partners, changes, strict=True)))
+        # Checked after create: Odoo applies the defaults of the context and
+        # of the user inside create, after its own field-access check.
+        changes = {partner: partner._credit_created_changes() for partner in partners}
+        names = {name for change in changes.values() for name, _old, _new in change}
+        if names & MANAGER_FIELDS:
+            self._credit_check_manager()
+        self._credit_check_changes(names)
+        partners._credit_log_changes(changes)
         return partners
 
     def write(self, vals):
+        # Odoo's field-access check first: a refusal must not tell a user who
+        # cannot read credit data what the partner's values are.
+        for name in (LOGGED_FIELDS | MANAGER_FIELDS).intersection(vals):
+            self._check_field_access(self._fields[name], "write")
         if MANAGER_FIELDS.intersection(vals):
             self._credit_check_manager()
         vals = self._credit_limit_own_values(vals)
-        if not LOGGED_FIELDS.intersection(vals):
+        moved = self._credit_reparented(vals)
+        if not LOGGED_FIELDS.intersection(vals) and not moved:
             return super().write(vals)
         changes = {partner: partner._credit_changes(vals) for partner in self}
         self._credit_check_changes(
             {name for change in changes.values() for name, _old, _new in change}
         )
+        before = {partner: partner._credit_reparent_state() for partner in moved}
         result = super().write(vals)
         self._credit_log_changes(changes)
+        self._credit_log_reparented(moved, before)
         return result
 
-    def _credit_new_changes(self, vals):
-        """(field, old, new) of the credit data a new partner is created with,
-        leaving out what a contact takes from its parent company."""
-        parent = self.browse(vals.get("parent_id")).sudo().commercial_partner_id
-        contact = parent and not vals.get("is_company")
+    def _credit_created_changes(self):
+        """(field, empty, value) of the credit data a new partner was created
+        with (values, context or user defaults), leaving out what a contact
+        takes from its commercial partner and a company's fallback."""
+        self.ensure_one()
+        partner = self.sudo()
+        commercial = partner.commercial_partner_id
         changes = []
-        for name in sorted(LOGGED_FIELDS.intersection(vals)):
+        for name in sorted(LOGGED_FIELDS):
             field = self._fields[name]
-            new = field.convert_to_record(field.convert_to_cache(vals[name], self.sudo()), self)
-            if new and not (contact and new == parent[name]):
-                empty = field.convert_to_record(field.convert_to_cache(False, self), self)
-                changes.append((name, empty, new))
+            value = partner[name]
+            if not value or (commercial != partner and value == commercial[name]):
+                continue
+            if field.company_dependent and value == field.get_company_dependent_fallback(partner):
+                continue
+            empty = field.convert_to_record(field.convert_to_cache(False, partner), partner)
+            changes.append((name, empty, value))
         return changes
+
+    def _credit_own_values(self):
+        """{company or None: {field: value}} of the credit data set on this
+        partner itself, in every company (None: values shared by all)."""
+        self.ensure_one()
+        partner = self.sudo()
+        values = {}
+        companies = self.env["res.company"].sudo().search([])
+        for name in sorted(LOGGED_FIELDS):
+            field = self._fields[name]
+            if not field.company_dependent:
+                if partner[name]:
+                    values.setdefault(None, {})[name] = partner[name]
+                continue
+            for company in companies:
+                record = partner.with_company(company)
+                value = record[name]
+                if value and value != field.get_company_dependent_fallback(record):
+                    values.setdefault(company, {})[name] = value
+        return values
+
+    def _credit_reparented(self, vals):
+        """The partners ``vals`` moves under another parent or turns into a
+        contact while they carry credit data of their own: their items and
+        hold would pass to another commercial partner.
+        {partner: own credit values before the write}."""
+        if not REPARENT_FIELDS.intersection(vals) or privilege.has(privilege.PARTNER_MERGE):
+            return {}
+        moved = {}
+        for partner in self.sudo():
+            if partner.commercial_partner_id != partner:
+                continue
+            if not (
+                ("parent_id" in vals and (vals["parent_id"] or False) != partner.parent_id.id)
+                or ("is_company" in vals and bool(vals["is_company"]) != partner.is_company)
+            ):
+                continue
+            own = partner._credit_own_values()
+            if own:
+                moved[partner.with_env(self.env)] = own
+        if moved and not (
+            self.env.su or self.env.user.has_group("credit_management.group_credit_control_user")
+        ):
+            raise AccessError(
+                self.env._(
+                    "%s carries credit data (a hold, a limit, a risk class or dunning data): "
+                    "only credit control can move it under another company or make it a contact.",
+                    ", ".join(partner.sudo().display_name for partner in moved),
+                )
+            )
+        return moved
+
+    def _credit_reparent_state(self):
+        partner = self.sudo()
+        return {"parent_id": partner.parent_id, "is_company": partner.is_company}
+
+    def _credit_log_reparented(self, moved, before):
+        """Logs a move of a partner with credit data: its new place and its
+        own values before and after (now its commercial partner's)."""
+        for partner, own in moved.items():
+            after = partner.sudo()
+            items = [
+                (name, before[partner][name], after[name])
+                for name in ("parent_id", "is_company")
+                if before[partner][name] != after[name]
+            ]
+            lines = [partner._credit_describe_change(*item) for item in items]
+            for company, values in own.items():
+                record = after.with_company(company) if company else after
+                lines += [
+                    partner._credit_describe_change(name, old, record[name], company)
+                    for name, old in values.items()
+                    if old != record[name]
+                ]
+            partner._credit_log_lines(lines)
 
     def _credit_changes(self, vals):
         """(field, old, new) of the credit data ``vals`` changes on one
@@ -558,26 +670,28 @@ class ResPartner(models.Model):
         internal note): who, old and new value, and the company of values
         kept per company."""
         for partner, change in changes.items():
-            if not change:
-                continue
-            lines = Markup().join(
-                Markup("<li>%s</li>") % partner._credit_describe_change(*item) for item in change
-            )
-            partner.sudo()._message_log(
-                body=Markup("<p>%s</p><ul>%s</ul>")
-                % (
-                    self.env._("Credit data changed by %s:", self.env.user.name),
-                    lines,
-                ),
-                author_id=self.env.user.partner_id.id,
-            )
+            partner._credit_log_lines([partner._credit_describe_change(*item) for item in change])
 
-    def _credit_describe_change(self, name, old, new):
+    def _credit_log_lines(self, lines):
+        if not lines:
+            return
+        self.sudo()._message_log(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._("Credit data changed by %s:", self.env.user.name),
+                Markup().join(Markup("<li>%s</li>") % line for line in lines),
+            ),
+            author_id=self.env.user.partner_id.id,
+        )
+
+    def _credit_describe_change(self, name, old, new, company=None):
         field = self._fields[name]
         label = field._description_string(self.env)
         if field.company_dependent:
             label = self.env._(
-                "%(field)s in %(company)s", field=label, company=self.env.company.name
+                "%(field)s in %(company)s",
+                field=label,
+                company=(company or self.env.company).name,
             )
         return self.env._(
             "%(field)s: %(old)s → %(new)s",
@@ -811,6 +925,11 @@ class ResPartner(models.Model):
         )
 
     def action_credit_compute_score(self):
+        if not (
+            self.env.su or self.env.user.has_group("credit_management.group_credit_control_user")
+        ):
+            raise AccessError(self.env._("Only credit control can compute risk scores."))
+        self.commercial_partner_id.check_access("read")
         self.env["credit.risk.score"]._compute_scores(self.env.company, self)
 
     # ------------------------------------------------------------------

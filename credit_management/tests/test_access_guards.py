@@ -47,8 +47,8 @@ FIELD_CLASSES = {
         "credit_external_rating_agency credit_external_rating_date credit_group_exposure "
         "credit_group_limit credit_group_partner_id credit_hold credit_hold_date "
         "credit_hold_reason credit_hold_user_id credit_last_review_date credit_limit_effective "
-        "credit_limit_own credit_limit_request_ids credit_limit_source credit_open_case_count credit_optout_email "
-        "credit_optout_letter credit_optout_phone credit_optout_sms credit_over_limit "
+        "credit_limit_own credit_limit_request_ids credit_limit_source credit_open_case_count "
+        "credit_optout_email credit_optout_letter credit_optout_phone credit_optout_sms credit_over_limit "
         "credit_override_ids credit_risk_class_id credit_score credit_score_id",
         TECHNICAL: "credit_can_edit_limit",
     },
@@ -82,7 +82,7 @@ FIELD_CLASSES = {
     "credit.limit.request": {
         ACTION: "state decided_by_id decision_date previous_limit previous_limit_source "
         "snapshot_available snapshot_exposure snapshot_overdue snapshot_risk_class_id "
-        "snapshot_score requested_by_id",
+        "snapshot_score snapshot_requested_limit requested_by_id",
         DATA: "partner_id requested_limit reason approved_limit decision_note company_id",
         COMPUTED: "name currency_id current_exposure current_limit",
     },
@@ -803,3 +803,199 @@ class TestFieldClassification(GuardCommon):
         for name, field in self.env["res.users"]._fields.items():
             if field.inherited and (("res.partner", name) in self._classes()):
                 self.assertEqual(field.groups, self.env["res.partner"]._fields[name].groups, name)
+
+
+@tagged("post_install", "-at_install")
+class TestSecondRoundGuards(GuardCommon):
+    """Holes of the first guards: re-parenting, defaults of the context,
+    merges by non-credit users, other companies' policies, and leaks."""
+
+    def _held(self, name, company=None):
+        partner = self.env["res.partner"].create({"name": name, "is_company": True})
+        partner.sudo().with_company(company or self.company)._credit_set_hold(f"{name} on hold")
+        return partner
+
+    def test_reparenting_a_held_customer_needs_credit_control(self):
+        held = self._held("Held to move", self.other_company)
+        fresh = self.env["res.partner"].create({"name": "Fresh Co", "is_company": True})
+        for vals in (
+            {"is_company": False, "parent_id": fresh.id},
+            {"parent_id": fresh.id},
+            {"is_company": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                self._as(self.sales_manager, held).write(vals)
+        self.assertFalse(held.parent_id)
+        self.assertTrue(held.sudo().with_company(self.other_company).credit_hold)
+        # A customer without credit data moves freely.
+        self._as(self.sales_manager, fresh.copy()).write({"parent_id": fresh.id})
+        # Credit control may, and the move is logged with the values it loses.
+        self._as(self.collector, held).write({"is_company": False, "parent_id": fresh.id})
+        self.assertEqual(held.commercial_partner_id, fresh)
+        body = held.message_ids[0].body
+        self.assertIn("Fresh Co", body)
+        self.assertIn(f"Credit Hold in {self.other_company.name}: Yes → No", body)
+
+    def test_context_defaults_do_not_bypass_partner_guards(self):
+        policy = self.env["credit.dunning.policy"].create(
+            {"name": "Default policy", "company_id": self.company.id}
+        )
+        risk_class = self.env["credit.risk.class"].create({"name": "Default", "code": "DF"})
+        for role, user, key, value in (
+            ("invoicing", self.invoicing, "credit_limit", 99999),
+            ("invoicing", self.invoicing, "credit_risk_class_id", risk_class.id),
+            ("invoicing", self.invoicing, "credit_dunning_excluded", True),
+            ("invoicing", self.invoicing, "credit_cease_communication", True),
+            ("invoicing", self.invoicing, "credit_dunning_policy_id", policy.id),
+            ("invoicing", self.invoicing, "credit_hold", True),
+            ("collector", self.collector, "credit_hold", True),
+            ("collector", self.collector, "credit_limit", 99999),
+        ):
+            partners = self._as(user, self.env["res.partner"]).with_context(
+                **{f"default_{key}": value}
+            )
+            with self.subTest(role=role, key=key), self.assertRaises(AccessError):
+                partners.create({"name": f"Defaulted {key}", "is_company": True})
+        # A user's own default (ir.default) counts too.
+        self.env["ir.default"].with_user(self.invoicing).set(
+            "res.partner", "credit_cease_communication", True, user_id=True
+        )
+        with self.assertRaises(AccessError):
+            self._as(self.invoicing, self.env["res.partner"]).create({"name": "Own default"})
+
+    def test_context_defaults_do_not_forge_limit_decisions(self):
+        Request = self.env["credit.limit.request"]
+        for key, value in (
+            ("state", "approved"),
+            ("decided_by_id", self.manager.id),
+            ("decision_date", "2026-01-01 00:00:00"),
+            ("approved_limit", 99999),
+            ("requested_by_id", self.manager.id),
+        ):
+            for role in ("internal", "sales manager", "collector"):
+                requests = self._as(self.writers[role], Request).with_context(
+                    **{f"default_{key}": value}
+                )
+                with self.subTest(role=role, key=key), self.assertRaises(AccessError):
+                    requests.create(
+                        {"partner_id": self.customer.id, "requested_limit": 5, "reason": "x"}
+                    )
+        self.assertFalse(Request.search([("partner_id", "=", self.customer.id)]))
+
+    def test_context_defaults_do_not_link_entries(self):
+        invoice = self._invoice(self.customer, 100)
+        dispute = self.env["credit.collection.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason_id": self.env.ref("credit_management.credit_dispute_reason_quality").id,
+            }
+        )
+        for key, value in (
+            ("credit_dispute_id", dispute.id),
+            ("credit_writeoff_case_id", dispute.case_id.id),
+        ):
+            for role in ("invoicing", "collector", "credit manager"):
+                moves = self._as(self.writers[role], self.env["account.move"]).with_context(
+                    **{f"default_{key}": value}
+                )
+                with self.subTest(role=role, key=key), self.assertRaises(AccessError):
+                    moves.create({"move_type": "out_refund", "partner_id": self.customer.id})
+
+    def test_merge_by_a_non_credit_user_keeps_every_companys_credit_data(self):
+        held = self._held("Held twin B", self.other_company)
+        held.sudo().with_company(self.company)._credit_set_hold("Held here too")
+        kept = self.env["res.partner"].create({"name": "Kept twin B", "is_company": True})
+        other_policy = self.env["credit.dunning.policy"].create(
+            {"name": "Other policy", "company_id": self.other_company.id}
+        )
+        with privilege.granted(privilege.PARTNER_MERGE):
+            held.sudo().with_company(self.other_company).write(
+                {"credit_limit": 777, "credit_dunning_policy_id": other_policy.id}
+            )
+        # Odoo's merge reads fields of Access Rights administrators: no credit group here.
+        merger = new_test_user(
+            self.env,
+            login="guard_merger",
+            groups="base.group_erp_manager,base.group_partner_manager,"
+            "sales_team.group_sale_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set((self.company | self.other_company).ids)],
+        )
+        self.env.flush_all()
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(merger)
+        wizard = wizard.with_company(self.company)
+        wizard._merge([held.id, kept.id], kept.with_env(wizard.env))
+        here = kept.sudo().with_company(self.company)
+        there = kept.sudo().with_company(self.other_company)
+        self.assertTrue(here.credit_hold)
+        self.assertEqual(here.credit_hold_reason, "Held here too")
+        self.assertTrue(there.credit_hold)
+        self.assertEqual(there.credit_hold_reason, "Held twin B on hold")
+        self.assertEqual(there.credit_limit, 777)
+        self.assertEqual(there.credit_dunning_policy_id, other_policy)
+        self.assertTrue(
+            any(self.other_company.name in (message.body or "") for message in kept.message_ids)
+        )
+
+    def test_dunning_policy_of_another_company_refused(self):
+        foreign = self.env["credit.dunning.policy"].create(
+            {"name": "Foreign", "company_id": self.other_company.id}
+        )
+        partner = self.env["res.partner"].create({"name": "Policy target", "is_company": True})
+        with self.assertRaises(ValidationError):
+            self._as(self.collector, partner).credit_dunning_policy_id = foreign
+        self._as(self.other_user, partner).credit_dunning_policy_id = foreign
+        self.assertEqual(
+            partner.sudo().with_company(self.other_company).credit_dunning_policy_id, foreign
+        )
+
+    def test_non_readers_get_the_same_refusal_whatever_the_hold(self):
+        free = self.env["res.partner"].create({"name": "Not held", "is_company": True})
+        messages = set()
+        for partner in (self.customer, free):
+            with self.assertRaises(AccessError) as caught:
+                self._as(self.sales_manager, partner).write({"credit_hold": True})
+            messages.add(str(caught.exception))
+        self.assertEqual(len(messages), 1)
+
+    def test_compute_score_and_case_lookup_need_credit_control(self):
+        with self.assertRaises(AccessError):
+            self._as(self.invoicing, self.customer).action_credit_compute_score()
+        self._as(self.collector, self.customer).action_credit_compute_score()
+        invoice = self._invoice(self.customer, 100)
+        self.env["credit.collection.case"].create({"partner_id": self.customer.id})
+        for user in (self.invoicing, self.portal):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self._as(user, invoice).action_credit_open_case()
+
+    def test_dispute_credit_note_must_reverse_the_disputed_invoice(self):
+        invoice = self._invoice(self.customer, 100)
+        other_invoice = self._invoice(self.customer, 100)
+        dispute = self.env["credit.collection.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason_id": self.env.ref("credit_management.credit_dispute_reason_quality").id,
+            }
+        )
+        wrong = other_invoice._reverse_moves([{"invoice_date": self.today}])
+        with self.assertRaises(ValidationError):
+            dispute.credit_note_id = wrong
+
+    def test_requester_alone_edits_the_request_and_the_decision_is_frozen(self):
+        request = self._as(self.internal, self.env["credit.limit.request"]).create(
+            {"partner_id": self.customer.id, "requested_limit": 5000, "reason": "Growth"}
+        )
+        for user in (self.sales_manager, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self._as(user, request).requested_limit = 1_000_000
+        self._as(self.internal, request).requested_limit = 6000
+        self._as(self.manager, request).action_approve()
+        self.assertEqual(request.snapshot_requested_limit, 6000)
+        self.assertEqual(request.approved_limit, 6000)
+        for vals in (
+            {"requested_limit": 1},
+            {"approved_limit": 1},
+            {"snapshot_requested_limit": 1},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                request.sudo().write(vals)

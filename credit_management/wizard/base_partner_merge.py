@@ -1,6 +1,7 @@
 from odoo import models
 
 from ..engine import privilege
+from ..models.res_partner import HOLD_FIELDS
 
 # Tables Odoo's merges (of partners, and of accounts through the same code)
 # must not repoint: they update every foreign key in SQL, and a unique index
@@ -38,7 +39,37 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         return [(name, column) for name, column in relations if name not in NOT_MERGED]
 
     def _update_values(self, src_partners, dst_partner):
-        # The kept partner takes the merged partners' holds and flags (a hold
-        # on any of them stays): values of existing records, logged on it.
+        # Odoo copies only the fields the user may read, in the current
+        # company: the credit data of every company is read here as
+        # superuser (values of the merged partners, not a caller's) and
+        # written on the kept partner, logged on it.
+        merged = self._credit_merged_values(src_partners, dst_partner)
         with privilege.granted(privilege.PARTNER_MERGE):
-            return super()._update_values(src_partners, dst_partner)
+            result = super()._update_values(src_partners, dst_partner)
+            for company, vals in merged.items():
+                kept = dst_partner.sudo()
+                (kept.with_company(company) if company else kept).write(vals)
+        return result
+
+    def _credit_merged_values(self, src_partners, dst_partner):
+        """{company or None: values} for the kept partner: a hold of any
+        merged partner stays (with its reason, date and author) unless the
+        kept one has its own; other values are the kept partner's where set,
+        else a merged partner's."""
+        kept = dst_partner._credit_own_values()
+        merged = {}
+        for source in src_partners:
+            for company, values in source._credit_own_values().items():
+                own = kept.get(company, {})
+                target = merged.setdefault(company, {})
+                held = values.get("credit_hold")
+                if held and not own.get("credit_hold") and not target.get("credit_hold"):
+                    target.update({name: values.get(name, False) for name in HOLD_FIELDS})
+                for name, value in values.items():
+                    if name not in HOLD_FIELDS and name not in own:
+                        target[name] = value
+        return {
+            company: dst_partner._convert_to_write(values)
+            for company, values in merged.items()
+            if values
+        }
