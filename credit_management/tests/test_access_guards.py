@@ -48,8 +48,8 @@ FIELD_CLASSES = {
         "credit_group_limit credit_group_partner_id credit_hold credit_hold_date "
         "credit_hold_reason credit_hold_user_id credit_last_review_date credit_limit_effective "
         "credit_limit_own credit_limit_request_ids credit_limit_source credit_open_case_count "
-        "credit_optout_email credit_optout_letter credit_optout_phone credit_optout_sms credit_over_limit "
-        "credit_override_ids credit_risk_class_id credit_score credit_score_id",
+        "credit_optout_email credit_optout_letter credit_optout_phone credit_optout_sms "
+        "credit_over_limit credit_override_ids credit_risk_class_id credit_score credit_score_id",
         TECHNICAL: "credit_can_edit_limit",
     },
     "account.move": {
