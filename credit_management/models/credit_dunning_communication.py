@@ -211,9 +211,10 @@ class CreditDunningCommunication(models.Model):
         try:
             with self.env.cr.savepoint():
                 self.env.cr.execute(dunning.mark_to_send(comms.ids), log_exceptions=False)
-            return comms
         except psycopg2.errors.UniqueViolation:
-            pass
+            comms = comms.exists()  # one at a time below
+        else:
+            return comms
         superseded = self.browse()
         for comm in comms:
             try:

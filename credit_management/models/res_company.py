@@ -170,7 +170,8 @@ class ResCompany(models.Model):
     @api.model
     def _credit_install_standard_data(self):
         """Gives every company the standard dunning policy (on install)."""
-        self.with_context(active_test=False).search([])._credit_create_standard_dunning_policy()
+        companies = self.with_context(active_test=False).search([("id", "!=", False)])
+        companies._credit_create_standard_dunning_policy()
 
     def _credit_create_standard_dunning_policy(self):
         """Creates the standard dunning policy of these companies (those that

@@ -550,7 +550,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self.sudo()
         values = {}
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([("id", "!=", False)])
         for name in sorted(LOGGED_FIELDS):
             field = self._fields[name]
             if not field.company_dependent:
@@ -735,9 +735,10 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_use_partner_credit_limit(self):
-        super()._compute_use_partner_credit_limit()
+        result = super()._compute_use_partner_credit_limit()
         for partner in self.filtered("credit_limit_own"):
             partner.use_partner_credit_limit = True
+        return result
 
     def _credit_check_manager(self):
         # Accounting administrators keep the right Odoo gives them to set limits.

@@ -86,24 +86,31 @@ class SaleOrder(models.Model):
         return super().write(vals)
 
     def action_confirm(self):
-        if self.env.user.share or _customer_flow.get():
-            return self._credit_confirm_for_customer()
-        action = self._credit_override_action()
-        if action:
-            return action
-        used, warnings = self._credit_enforce()
-        result = super().action_confirm()
-        self._credit_after_validation(used, warnings, self)
-        self._credit_review_done()
+        customer = self.env.user.share or _customer_flow.get()
+        if customer:
+            orders = self._credit_orders_for_customer()
+            if not orders:
+                return True
+        else:
+            action = self._credit_override_action()
+            if action:
+                return action
+            orders = self
+        used, warnings = orders._credit_enforce()
+        result = super(SaleOrder, orders).action_confirm()
+        orders._credit_after_validation(used, warnings, orders)
+        if not customer:
+            orders._credit_review_done()
         return result
 
-    def _credit_confirm_for_customer(self):
+    def _credit_orders_for_customer(self):
         """Confirmation the customer asked for (portal signature or payment):
         an order the credit check stops is left for credit control, with an
         activity for the controllers; the customer sees no limit, exposure or
-        reason, only that the order is being reviewed."""
+        reason, only that the order is being reviewed. Returns the orders
+        that may be confirmed."""
         if check.is_skipped():
-            return super().action_confirm()
+            return self
         held = self.browse()
         for failure in self._credit_failures():
             if failure.company.credit_check_mode == "block" and not self._credit_is_overridden(
@@ -111,13 +118,7 @@ class SaleOrder(models.Model):
             ):
                 held |= failure.documents
         held._credit_leave_for_control()
-        to_confirm = self - held
-        if not to_confirm:
-            return True
-        used, warnings = to_confirm._credit_enforce()
-        result = super(SaleOrder, to_confirm).action_confirm()
-        to_confirm._credit_after_validation(used, warnings, to_confirm)
-        return result
+        return self - held
 
     def _credit_leave_for_control(self):
         controllers = (
