@@ -7,6 +7,7 @@ from odoo.fields import Domain
 from odoo.tools.misc import split_every
 
 from ..engine import collection
+from .credit_collection_mixin import foreign_items
 from .credit_collection_stage import CLOSED_TYPES
 
 
@@ -254,13 +255,7 @@ class CreditCollectionCase(models.Model):
         them); items join it posted (see ``_check_new_items``)."""
         for case in self:
             customer = case.partner_id.commercial_partner_id
-            strangers = case.item_ids.filtered(
-                lambda line, customer=customer, company=case.company_id: (
-                    line.partner_id.commercial_partner_id != customer
-                    or line.company_id != company
-                    or line.account_type != "asset_receivable"
-                )
-            )
+            strangers = foreign_items(case.item_ids, customer, case.company_id)
             if strangers:
                 raise ValidationError(
                     self.env._(

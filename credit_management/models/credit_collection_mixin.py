@@ -4,6 +4,18 @@ from odoo.exceptions import ValidationError
 from ..engine import collection
 
 
+def foreign_items(items, customer, company):
+    """The journal items of ``items`` that are not receivables of the
+    commercial partner ``customer`` in ``company``."""
+    return items.filtered(
+        lambda line: (
+            line.partner_id.commercial_partner_id != customer
+            or line.company_id != company
+            or line.account_type != "asset_receivable"
+        )
+    )
+
+
 class CreditCollectionArrangement(models.AbstractModel):
     """What promises, payment plans and disputes share: a case, a customer,
     the journal items they cover (which leave dunning while they are active)
@@ -66,13 +78,7 @@ class CreditCollectionArrangement(models.AbstractModel):
         each model calls it from its own constraint on ``item_ids``."""
         for record in self:
             customer = record.partner_id.commercial_partner_id
-            strangers = record.item_ids.filtered(
-                lambda line, customer=customer, company=record.company_id: (
-                    line.partner_id.commercial_partner_id != customer
-                    or line.company_id != company
-                    or line.account_type != "asset_receivable"
-                )
-            )
+            strangers = foreign_items(record.item_ids, customer, record.company_id)
             if strangers:
                 raise ValidationError(
                     self.env._(
