@@ -21,10 +21,16 @@
         "views/credit_insurance_request_log_views.xml",
         "views/credit_limit_request_views.xml",
         "views/res_partner_views.xml",
+        "views/credit_exposure_views.xml",
         "wizard/credit_insurance_cover_request_views.xml",
         "views/credit_insurance_menus.xml",
     ],
     "demo": [
         "demo/credit_insurance_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_insurance/static/tests/tours/**/*",
+        ],
+    },
 }

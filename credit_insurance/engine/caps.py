@@ -7,9 +7,10 @@ that cover something (approved, partially approved, reduced), in company
 currency at the scope's date. A buyer that has no cover decision yet, and
 was never refused or withdrawn, is capped at the discretionary limit of
 its insurer's policies (the amount the policyholder insures on its own
-judgement). A refused or withdrawn cover gives no cap here: the limit of
-credit_management reads a cap of 0 as "no limit", so those are handled by
-the hold or warning of :meth:`credit.insurance.cover._check_shortfall`.
+judgement). A buyer refused or withdrawn, with nothing covered, is capped
+at zero: no new credit (credit_management tells this zero from "no limit").
+A reduction or withdrawal below the exposure also warns or holds, per
+policy (:meth:`credit.insurance.cover._check_shortfall`).
 
 One row per (company, partner) through the buyer and cover indexes: a few
 index lookups added to the credit check of one partner (about 0.2 ms on the
@@ -26,7 +27,8 @@ def insured_query(scope):
         SELECT company_id, partner_id, cap FROM (
             SELECT b.company_id, b.partner_id,
                    CASE WHEN SUM(cov.covered) > 0 THEN SUM(cov.covered)
-                        WHEN NOT BOOL_OR(cov.refused) THEN MAX(disc.amount) END AS cap
+                        WHEN NOT BOOL_OR(cov.refused) THEN MAX(disc.amount)
+                        ELSE 0 END AS cap
               FROM credit_insurance_buyer b
               JOIN res_company company ON company.id = b.company_id
               CROSS JOIN LATERAL (
@@ -42,7 +44,7 @@ def insured_query(scope):
                        AND pol.discretionary_limit > 0) disc
              WHERE %(company)s AND %(partner)s
              GROUP BY b.company_id, b.partner_id) insured
-         WHERE cap > 0
+         WHERE cap IS NOT NULL
         """,
         covered=_in_company_currency(scope, SQL("c.amount"), SQL("c.currency_id")),
         discretionary=_in_company_currency(

@@ -7,3 +7,4 @@ from . import credit_insurance_request_log
 from . import credit_insurance_webhook_event
 from . import credit_limit_request
 from . import res_partner
+from . import credit_exposure

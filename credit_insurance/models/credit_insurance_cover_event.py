@@ -67,6 +67,26 @@ class CreditInsuranceCoverEvent(models.Model):
             event.request_code = edifact.request_code(event.request_kind) or False
             event.answer_code = edifact.answer_code(event.answer, event.conditions) or False
 
+    def _request_kind(self):
+        """What the request this event answers asked for: its own kind, else
+        the latest request sent before it on the cover."""
+        self.ensure_one()
+        if self.request_kind:
+            return self.request_kind
+        asked = self.cover_id.event_ids.filtered(
+            lambda e: e.request_kind and e.id < self.id
+        ).sorted("id")
+        return asked[-1:].request_kind or False
+
+    def _refuses_a_change(self):
+        self.ensure_one()
+        return (
+            self.answer == "refused"
+            and self.cover_id.state in edifact.COVERING
+            and self.cover_id.amount > 0
+            and self._request_kind() in ("increase", "prolong")
+        )
+
     def _apply(self):
         """Makes the decision the cover's current state; a reduction or a
         withdrawal then checks the exposure."""
@@ -77,6 +97,19 @@ class CreditInsuranceCoverEvent(models.Model):
                 vals = {"pending": True}
                 if cover.state not in edifact.COVERING:
                     vals["state"] = event.answer
+            elif event._refuses_a_change():
+                # An increase or a prolongation refused: the cover in force
+                # stays as it was decided.
+                vals = {"pending": False}
+                cover.message_post(
+                    body=self.env._(
+                        "The insurer refused the %(request)s; the cover of %(amount)s %(currency)s "
+                        "stays in force.",
+                        request=dict(edifact.REQUEST_KINDS)[event._request_kind()].lower(),
+                        amount=cover.amount,
+                        currency=cover.currency_id.name,
+                    )
+                )
             else:
                 vals = {"state": event.answer, "pending": False}
                 vals.update(

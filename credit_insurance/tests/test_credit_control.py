@@ -144,3 +144,61 @@ class TestCreditControl(InsuranceCommon):
         partner = self._partner()
         partner.invalidate_recordset()
         self.assertEqual(partner.credit_limit_effective, 90000)
+
+    def test_refused_buyer_gets_no_credit(self):
+        cover = self._request(self.atradius_policy, 600000)
+        self.assertEqual((cover.state, cover.amount), ("refused", 0))
+        partner = self._partner()
+        # No limit of its own: the refusal is not "no limit" but no credit.
+        self.assertEqual(partner.credit_limit_source, "cap")
+        self.assertEqual(partner.credit_limit_effective, 0)
+        invoice = self._invoice(self.customer, 500, post=False)
+        with self.assertRaisesRegex(UserError, r"Credit limit: \$\s0\.00"):
+            invoice.with_user(self.salesman).action_post()
+        self.assertEqual(invoice.state, "draft")
+        # A credit note is not new credit.
+        refund = self._invoice(self.customer, 500, post=False, move_type="out_refund")
+        refund.with_user(self.salesman).action_post()
+        self.assertEqual(refund.state, "posted")
+
+    def test_withdrawn_cover_over_exposure_is_over_limit(self):
+        self._set_limit(self.customer, 200000)
+        cover = self._request(self.allianz_policy, 60000)
+        self._invoice(self.customer, 10000)
+        self.sandbox.decide(cover.insurer_ref, 0, kind="CANCELLATION")
+        self._deliver(self.allianz)
+        partner = self._partner()
+        self.assertEqual((partner.credit_limit_effective, partner.credit_limit_source), (0, "cap"))
+        self.assertEqual(partner.credit_available, -10000)
+        self.assertTrue(partner.credit_over_limit)
+        self.assertIn(partner, self.env["res.partner"].search([("credit_over_limit", "=", True)]))
+
+    def test_refused_increase_keeps_the_cover(self):
+        cover = self._request(self.allianz_policy, 50000)
+        self.sandbox.job_polls = 10
+        self._request(self.allianz_policy, 90000, kind="increase")
+        self.assertTrue(cover.pending)
+        # The underwriter says no to the increase.
+        self.sandbox.decide(cover.insurer_ref, 0)
+        self._deliver(self.allianz)
+        self.assertEqual((cover.state, cover.amount, cover.pending), ("approved", 50000, False))
+        self.assertEqual(cover.event_ids.sorted("id")[-1].answer, "refused")
+        self.assertIn("stays in force", cover.message_ids[0].body)
+        self.assertEqual(self._partner().credit_limit_effective, 50000)
+
+    def test_exposure_list_shows_insured_and_uninsured(self):
+        self._request(self.atradius_policy, 50000)
+        self._invoice(self.customer, 70000)
+        line = (
+            self.env["credit.exposure"]
+            .with_user(self.controller)
+            .with_company(self.company)
+            .search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+        )
+        self.assertEqual(len(line), 1)
+        self.assertEqual(
+            (line.insured_limit, line.exposure_insured, line.exposure_uninsured),
+            (50000, 50000, 20000),
+        )
+        uninsured = self.env["credit.exposure"].search([("exposure_uninsured", ">", 0)])
+        self.assertIn(line, uninsured)

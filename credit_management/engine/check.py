@@ -58,10 +58,11 @@ class Failure:
     on_hold: bool
     hold_reason: str
     group: object = None  # the group's top company when the group limit is hit
+    limited: bool = None  # a zero limit is no credit at all (a cap), not no limit
 
     @property
     def excess(self):
-        if not self.credit_limit:
+        if not (self.credit_limit or self.limited):
             return 0.0
         return max(self.exposure + self.amount - self.credit_limit, 0.0)
 
@@ -114,9 +115,7 @@ def check(env, company, amounts, already_counted=None, lock=True):
         if not row:
             continue
         exposure = row["exposure"] - already_counted.get(partner, 0.0)
-        new_limit_hit = (
-            row["credit_limit"] and amount > 0 and (exposure + amount > row["credit_limit"])
-        )
+        new_limit_hit = row["limited"] and amount > 0 and (exposure + amount > row["credit_limit"])
         if row["on_hold"] or new_limit_hit:
             failures.append(
                 Failure(
@@ -129,6 +128,7 @@ def check(env, company, amounts, already_counted=None, lock=True):
                     row["on_hold"],
                     # Read for the message, whoever extends the credit.
                     partner.sudo().with_company(company).credit_hold_reason or "",
+                    limited=row["limited"],
                 )
             )
     failed = {failure.partner for failure in failures}

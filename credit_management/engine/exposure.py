@@ -272,9 +272,11 @@ def limits_query(scope, company_defaults, caps):
 
     ``company_defaults`` maps company id to the default limit of Odoo's
     settings; ``caps`` is a list of SQL returning ``company_id, partner_id,
-    cap`` (an insurer's cover, say) that lower the limit.
+    cap`` (an insurer's cover, say) that lower the limit; a cap of zero
+    means no credit at all.
     The limit comes from the partner itself, else from its risk class, else
-    from the company; zero means no limit. A partner's own limit is the one
+    from the company; zero means no limit, unless a cap applies: ``limited``
+    tells the two zeros apart. A partner's own limit is the one
     it has for the company, or one marked as its own (``credit_limit_own``)
     whose value Odoo did not store because it equals the company's fallback:
     then it is that fallback. A partner's own zero is no limit too, chosen
@@ -299,14 +301,17 @@ def limits_query(scope, company_defaults, caps):
         """
         SELECT c.company_id, p.id AS partner_id, rc.id AS risk_class_id,
                COALESCE((p.credit_hold ->> c.company_id::text)::boolean, FALSE) AS on_hold,
-               CASE WHEN own.is_set THEN 'partner'
+               CASE WHEN cap.cap IS NOT NULL AND (base.amount <= 0 OR cap.cap < base.amount)
+                         THEN 'cap'
+                    WHEN own.is_set THEN 'partner'
                     WHEN rc.default_credit_limit > 0 THEN 'class'
                     WHEN c.default_limit > 0 THEN 'company'
                     ELSE 'none' END AS limit_source,
                cap.cap AS limit_cap,
                CASE WHEN cap.cap IS NULL THEN base.amount
                     WHEN base.amount > 0 THEN LEAST(base.amount, cap.cap)
-                    ELSE cap.cap END AS credit_limit
+                    ELSE cap.cap END AS credit_limit,
+               cap.cap IS NOT NULL OR base.amount > 0 AS limited
           FROM res_partner p
           CROSS JOIN (VALUES %(companies)s) AS c(company_id, default_limit)
           LEFT JOIN credit_risk_class rc
@@ -352,11 +357,11 @@ def status_query(buckets, scope, company_defaults, caps, relevant_only=False):
     return SQL(
         """
         SELECT l.company_id, l.partner_id, l.risk_class_id, l.on_hold, l.limit_source,
-               l.credit_limit, %(bucket_columns)s,
+               l.credit_limit, l.limited, %(bucket_columns)s,
                COALESCE(e.exposure, 0) AS exposure,
-               CASE WHEN l.credit_limit > 0 THEN l.credit_limit - COALESCE(e.exposure, 0)
+               CASE WHEN l.limited THEN l.credit_limit - COALESCE(e.exposure, 0)
                     END AS available,
-               l.credit_limit > 0 AND COALESCE(e.exposure, 0) > l.credit_limit AS over_limit
+               l.limited AND COALESCE(e.exposure, 0) > l.credit_limit AS over_limit
           FROM (%(limits)s) l
           LEFT JOIN (%(exposure)s) e
                  ON e.company_id = l.company_id AND e.partner_id = l.partner_id

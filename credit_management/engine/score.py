@@ -151,7 +151,9 @@ def upsert_query(company, scope, today, status_sql, dunning_sql):
                             THEN 100.0 * h.overdue_amount / h.open_amount ELSE 0 END
                             AS overdue_ratio,
                        CASE WHEN s.credit_limit > 0
-                            THEN 100.0 * GREATEST(s.exposure, 0) / s.credit_limit ELSE 0 END
+                            THEN 100.0 * GREATEST(s.exposure, 0) / s.credit_limit
+                            -- No credit allowed (a cap of zero): anything owed uses it all.
+                            WHEN s.limited AND s.exposure > 0 THEN 100 ELSE 0 END
                             AS utilisation,
                        COALESCE(r.returned, 0) AS returned_payments,
                        COALESCE(d.level, 0) AS dunning_level,

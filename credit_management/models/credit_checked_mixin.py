@@ -150,7 +150,11 @@ class CreditCheckedMixin(models.AbstractModel):
                 "%(partner)s would exceed its available credit.",
                 partner=failure.partner.display_name,
             )
-        limit = money(failure.credit_limit) if failure.credit_limit else env._("none")
+        limit = (
+            money(failure.credit_limit)
+            if failure.credit_limit or failure.limited
+            else env._("none")
+        )
         lines = [
             head,
             env._("Credit limit: %s", limit),

@@ -14,6 +14,7 @@ LIMIT_SOURCES = [
     ("partner", "Partner"),
     ("class", "Risk Class"),
     ("company", "Company Default"),
+    ("cap", "Cap (Insurer Cover)"),
     ("none", "No Limit"),
 ]
 
@@ -161,7 +162,8 @@ class ResPartner(models.Model):
         compute="_compute_credit_status",
         currency_field="credit_currency_id",
         help="The partner's own limit, else its risk class's, else the company's; "
-        "lowered by any cap (an insurer's cover). Zero: no limit.",
+        "lowered by any cap (an insurer's cover). Zero: no limit, unless a cap of zero "
+        "allows no credit at all (Limit From: Cap).",
         groups=CREDIT_READERS,
     )
     credit_limit_source = fields.Selection(

@@ -741,17 +741,17 @@ class TestDunningGuards(GuardCommon):
             self.env["credit.dunning.communication"].sudo().create(self.comm_vals)
 
 
-@tagged("post_install", "-at_install")
-class TestFieldClassification(GuardCommon):
-    """Every field of the suite is classified: a new field fails here until
-    someone decides who may read and write it."""
+class FieldClassification:
+    """Every field an addon of the suite defines is classified: a new field
+    fails here until someone decides who may read and write it. Each addon
+    runs it on its own fields (``suite_modules``) and classes."""
+
+    suite_modules = ("credit_management", "credit_management_sale")
+    field_classes = FIELD_CLASSES
 
     def _suite_fields(self):
         data = self.env["ir.model.data"].search(
-            [
-                ("model", "=", "ir.model.fields"),
-                ("module", "in", ("credit_management", "credit_management_sale")),
-            ]
+            [("model", "=", "ir.model.fields"), ("module", "in", self.suite_modules)]
         )
         fields_ = self.env["ir.model.fields"].browse(data.mapped("res_id")).exists()
         return {(f.model, f.name) for f in fields_ if f.model in self.env}
@@ -769,7 +769,7 @@ class TestFieldClassification(GuardCommon):
     def _classes(self):
         return {
             (model, name): kind
-            for model, kinds in FIELD_CLASSES.items()
+            for model, kinds in self.field_classes.items()
             for kind, names in kinds.items()
             for name in names.split()
         }
@@ -786,7 +786,8 @@ class TestFieldClassification(GuardCommon):
             if (model, name) not in classes:
                 missing.append(f"{model}.{name}")
         self.assertFalse(
-            missing, "Classify these fields in test_access_guards.FIELD_CLASSES: " + str(missing)
+            missing,
+            f"Classify these fields in the FIELD_CLASSES of {self.suite_modules}: {missing}",
         )
 
     def test_classification_matches_the_fields(self):
@@ -803,6 +804,11 @@ class TestFieldClassification(GuardCommon):
         for name, field in self.env["res.users"]._fields.items():
             if field.inherited and (("res.partner", name) in self._classes()):
                 self.assertEqual(field.groups, self.env["res.partner"]._fields[name].groups, name)
+
+
+@tagged("post_install", "-at_install")
+class TestFieldClassification(FieldClassification, GuardCommon):
+    """The fields of credit_management and its sale bridge."""
 
 
 @tagged("post_install", "-at_install")
