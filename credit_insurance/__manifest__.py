@@ -27,6 +27,7 @@
     ],
     "demo": [
         "demo/credit_insurance_demo.xml",
+        "demo/credit_insurance_cover_states_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

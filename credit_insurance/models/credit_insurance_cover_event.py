@@ -56,6 +56,9 @@ class CreditInsuranceCoverEvent(models.Model):
     insurer_ref = fields.Char(string="Insurer Decision ID", copy=False)
     job_id = fields.Char(copy=False)
     applied = fields.Boolean(default=False, index=True, help="The decision has taken effect.")
+    superseded = fields.Boolean(
+        default=False, help="A later decision of the insurer replaced this one."
+    )
 
     _request_key_uniq = models.UniqueIndex(
         "(request_key) WHERE request_key IS NOT NULL", "A cover request is sent once."
@@ -124,12 +127,16 @@ class CreditInsuranceCoverEvent(models.Model):
                 vals["requested_amount"] = event.requested_amount
             older = cover.event_ids.filtered(
                 lambda e, event=event: (
-                    e.id < event.id and e.applied and e.answer in edifact.COVERING
+                    e.id < event.id
+                    and e.applied
+                    and not e.superseded
+                    and e.answer in edifact.COVERING
                 )
             )
             cover.write(vals)
             event.applied = True
             if older and event.answer in (*edifact.COVERING, "withdrawn", "expired"):
+                older.superseded = True
                 # Keep the insurer's vocabulary: a later decision supersedes.
                 cover.message_post(
                     body=self.env._(

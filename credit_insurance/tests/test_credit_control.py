@@ -67,6 +67,11 @@ class TestCreditControl(InsuranceCommon):
             self.env["credit.insurance.backend"]._cron_sync()
         self.assertTrue(reduction.applied)
         self.assertEqual((cover.state, cover.amount), ("reduced", 20000))
+        approval = cover.event_ids.filtered(
+            lambda e: e.answer == "partial" or e.answer == "approved"
+        )
+        self.assertTrue(approval.superseded, "the reduction replaced the approval")
+        self.assertFalse(reduction.superseded)
         partner = self._partner()
         self.assertTrue(partner.credit_hold)
         activity = partner.activity_ids.filtered(

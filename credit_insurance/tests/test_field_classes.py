@@ -54,7 +54,7 @@ FIELD_CLASSES = {
     "credit.insurance.cover.event": {
         ACTION: "cover_id source request_kind answer currency_id requested_amount amount "
         "decision_date effective_date expiry_date conditions raw_answer request_key "
-        "insurer_ref job_id applied",
+        "insurer_ref job_id applied superseded",
         COMPUTED: "company_id partner_id request_code answer_code",
     },
     "credit.insurance.request.log": {
