@@ -6,9 +6,10 @@ A partner known to an insurer (a buyer) is capped at the sum of its covers
 that cover something (approved, partially approved, reduced), in company
 currency at the scope's date. A buyer that has no cover decision yet, and
 was never refused or withdrawn, is capped at the discretionary limit of
-its insurer's policies (the amount the policyholder insures on its own
-judgement). A buyer refused or withdrawn, with nothing covered, is capped
-at zero: no new credit (credit_management tells this zero from "no limit").
+its insurer's policies in force that cover its country (the amount the
+policyholder insures on its own judgement). A buyer refused or withdrawn,
+with nothing covered, is capped at zero: no new credit (credit_management
+tells this zero from "no limit").
 A reduction or withdrawal below the exposure also warns or holds, per
 policy (:meth:`credit.insurance.cover._check_shortfall`).
 
@@ -41,7 +42,15 @@ def insured_query(scope):
                     SELECT MAX(%(discretionary)s) AS amount
                       FROM credit_insurance_policy pol
                      WHERE pol.backend_id = b.backend_id AND pol.active
-                       AND pol.discretionary_limit > 0) disc
+                       AND pol.discretionary_limit > 0
+                       AND (pol.date_start IS NULL OR pol.date_start <= %(today)s)
+                       AND (pol.date_end IS NULL OR pol.date_end >= %(today)s)
+                       AND (NOT EXISTS (SELECT 1 FROM credit_insurance_policy_res_country_rel pc
+                                         WHERE pc.credit_insurance_policy_id = pol.id)
+                            OR EXISTS (SELECT 1 FROM credit_insurance_policy_res_country_rel pc
+                                         JOIN res_partner buyer ON buyer.id = b.partner_id
+                                        WHERE pc.credit_insurance_policy_id = pol.id
+                                          AND pc.res_country_id = buyer.country_id))) disc
              WHERE %(company)s AND %(partner)s
              GROUP BY b.company_id, b.partner_id) insured
          WHERE cap IS NOT NULL
@@ -50,6 +59,7 @@ def insured_query(scope):
         discretionary=_in_company_currency(
             scope, SQL("pol.discretionary_limit"), SQL("pol.currency_id")
         ),
+        today=scope.today,
         company=scope.company_filter(SQL("b.company_id")),
         partner=scope.partner_filter(SQL("b.partner_id")),
     )

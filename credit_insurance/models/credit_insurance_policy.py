@@ -36,7 +36,12 @@ class CreditInsurancePolicy(models.Model):
         string="Indemnity (%)", default=90.0, help="Share of an insured loss the insurer pays."
     )
     country_ids = fields.Many2many(
-        "res.country", string="Countries", help="Buyer countries the policy covers; empty: all."
+        "res.country",
+        relation="credit_insurance_policy_res_country_rel",
+        column1="credit_insurance_policy_id",
+        column2="res_country_id",
+        string="Countries",
+        help="Buyer countries the policy covers; empty: all.",
     )
 
     # Terms

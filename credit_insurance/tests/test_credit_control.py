@@ -36,6 +36,19 @@ class TestCreditControl(InsuranceCommon):
         self.env["credit.insurance.buyer"]._match(self.atradius, self.customer)
         partner = self._partner()
         self.assertEqual(partner.credit_limit_effective, 15000)
+        # Only a policy in force that covers the buyer's country.
+        for vals in (
+            {"country_ids": [(6, 0, self.env.ref("base.de").ids)]},
+            {"country_ids": [(5, 0, 0)], "date_end": self.today - timedelta(days=1)},
+        ):
+            self.atradius_policy.write(vals)
+            partner.invalidate_recordset()
+            self.assertEqual(partner.credit_limit_effective, 200000, vals)
+        self.atradius_policy.write(
+            {"date_end": False, "country_ids": [(6, 0, self.env.ref("base.fr").ids)]}
+        )
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 15000)
         # A cover decision replaces it.
         self._request(self.atradius_policy, 60000)
         partner.invalidate_recordset()
