@@ -419,6 +419,25 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.constrains("credit_risk_class_id")
+    def _check_credit_risk_class_company(self):
+        # Company-dependent, as the dunning policy: a class of the current
+        # company, or one shared by every company.
+        company = self.env.company
+        for partner in self.sudo():
+            risk_class = partner.credit_risk_class_id
+            if risk_class.company_id and risk_class.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "Risk class %(class)s belongs to %(other)s: the class of %(partner)s in "
+                        "%(company)s must be one of %(company)s or shared.",
+                        **{"class": risk_class.display_name},
+                        other=risk_class.company_id.name,
+                        partner=partner.display_name,
+                        company=company.name,
+                    )
+                )
+
     @api.model
     def _credit_group_root(self, partner):
         """The top parent company of a commercial partner, or itself."""

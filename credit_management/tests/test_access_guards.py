@@ -955,6 +955,23 @@ class TestSecondRoundGuards(GuardCommon):
             partner.sudo().with_company(self.other_company).credit_dunning_policy_id, foreign
         )
 
+    def test_risk_class_of_another_company_refused(self):
+        foreign = self.env["credit.risk.class"].create(
+            {"name": "Foreign class", "code": "FX", "company_id": self.other_company.id}
+        )
+        shared = self.env["credit.risk.class"].create(
+            {"name": "Shared class", "code": "SX", "company_id": False}
+        )
+        partner = self.env["res.partner"].create({"name": "Class target", "is_company": True})
+        with self.assertRaises(ValidationError):
+            self._as(self.manager, partner).credit_risk_class_id = foreign
+        self._as(self.manager, partner).credit_risk_class_id = shared
+        self._as(self.other_user, partner).credit_risk_class_id = foreign
+        self.assertEqual(
+            partner.sudo().with_company(self.other_company).credit_risk_class_id, foreign
+        )
+        self.assertEqual(partner.sudo().with_company(self.company).credit_risk_class_id, shared)
+
     def test_non_readers_get_the_same_refusal_whatever_the_hold(self):
         free = self.env["res.partner"].create({"name": "Not held", "is_company": True})
         messages = set()
