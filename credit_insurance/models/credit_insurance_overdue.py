@@ -87,7 +87,6 @@ class CreditInsuranceOverdue(models.Model):
         "UNIQUE(policy_id, move_line_id)", "An item is listed once per policy."
     )
 
-    @api.depends_context("date")
     @api.depends("date_maturity", "deadline")
     def _compute_days(self):
         today = fields.Date.context_today(self)

@@ -45,9 +45,7 @@ class OverdueCommon(InsuranceCommon):
             .with_context(notice_kind=kind)
             .action_new_notice()
         )
-        defaults = {
-            key.removeprefix("default_"): value for key, value in action["context"].items()
-        }
+        defaults = {key.removeprefix("default_"): value for key, value in action["context"].items()}
         return self.Notice.with_user(user or self.controller).create({**defaults, **vals})
 
     def _day(self, days):
@@ -217,6 +215,20 @@ class TestOverdueNotices(OverdueCommon):
         self.sandbox.jobs[notice.job_id]["polls"] = 0
         self.allianz._sync()
         self.assertEqual((notice.state, notice.job_id), ("accepted", False))
+
+    def test_allianz_job_completed_by_webhook(self):
+        self._request(self.allianz_policy, 50000)
+        self._late_invoice(1200, 15)
+        self.allianz.poll_attempts = 1
+        self.sandbox.job_polls = 5
+        notice = self._notice(self._rows(self.allianz_policy))
+        notice.action_send()
+        self.sandbox.jobs[notice.job_id]["polls"] = 0
+        event = {"eventId": "overdue-job-1", "eventType": "JOB_COMPLETED", "jobId": notice.job_id}
+        [(status, answer)] = self._deliver(self.allianz, [event])
+        self.assertEqual((status, answer), (200, {"status": "done"}))
+        notice.invalidate_recordset()
+        self.assertEqual(notice.state, "accepted")
 
     def test_atradius_rescheduling_referred_then_decided(self):
         self._request(self.atradius_policy, 50000)
@@ -447,3 +459,20 @@ class TestOverdueSecurity(OverdueCommon):
                 self.assertIn("form", views["views"])
         action = self.atradius_policy.with_user(self.controller).action_view_overdues()
         self.assertEqual(action["res_model"], "credit.insurance.overdue")
+
+
+@tagged("post_install", "-at_install")
+class TestOverdueDemo(OverdueCommon):
+    def test_demo_worklist(self):
+        notice = self.env.ref(
+            "credit_insurance.credit_insurance_overdue_notice_azure_demo", raise_if_not_found=False
+        )
+        if not notice:
+            self.skipTest("demo data not loaded")
+        # The demo is the main company's; the test user works in the test company.
+        notice = notice.sudo()
+        self.assertEqual((notice.state, notice.overdue_id.state), ("accepted", "notified"))
+        deco = self.env.ref("credit_insurance.account_move_deco_overdue_demo")
+        row = self.Overdue.sudo().search([("move_id", "=", deco.id)])
+        self.assertEqual(row.state, "to_notify")
+        self.assertEqual(row.deadline, row.date_maturity + timedelta(days=90))
