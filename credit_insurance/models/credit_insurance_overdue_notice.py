@@ -103,7 +103,7 @@ class CreditInsuranceOverdueNotice(models.Model):
 
     @api.depends("kind", "move_id")
     def _compute_name(self):
-        kinds = dict(overdue.KINDS)
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
         for notice in self:
             notice.name = f"{kinds.get(notice.kind, '')}: {notice.move_id.name or '-'}"
 
@@ -197,7 +197,7 @@ class CreditInsuranceOverdueNotice(models.Model):
 
     def _payload(self):
         self.ensure_one()
-        row = self.overdue_id.sudo()
+        row = self.overdue_id
         buyer = row.buyer_id
         if not buyer.insurer_ref and self.backend_id.kind != "file":
             raise UserError(
@@ -207,10 +207,17 @@ class CreditInsuranceOverdueNotice(models.Model):
                     self.backend_id.name,
                 )
             )
-        cover = (
-            self.env["credit.insurance.cover"]
-            .sudo()
-            .search([("policy_id", "=", row.policy_id.id), ("buyer_id", "=", buyer.id)], limit=1)
+        if self.currency_id.compare_amounts(self.amount, row.amount_residual_currency) > 0:
+            raise UserError(
+                self.env._(
+                    "%(item)s has %(due)s %(currency)s left to pay: the notice cannot be for more.",
+                    item=row.display_name,
+                    due=row.amount_residual_currency,
+                    currency=self.currency_id.name,
+                )
+            )
+        cover = self.env["credit.insurance.cover"].search(
+            [("policy_id", "=", row.policy_id.id), ("buyer_id", "=", buyer.id)], limit=1
         )
         move = row.move_id
         return overdue.Notice(
@@ -292,7 +299,7 @@ class CreditInsuranceOverdueNotice(models.Model):
         row.message_post(body=self._summary())
 
     def _summary(self):
-        states = dict(STATES)
+        states = dict(self._fields["state"]._description_selection(self.env))
         text = self.env._(
             "%(notice)s: %(state)s by %(insurer)s.",
             notice=self.name,
@@ -327,9 +334,7 @@ class CreditInsuranceOverdueNotice(models.Model):
 
     def _fetch_answer(self):
         """Asks the insurer for the answers to the notices it examines."""
-        for notice in self.sudo().filtered(
-            lambda n: n.state == "sent" and n.backend_id.kind != "file"
-        ):
+        for notice in self.filtered(lambda n: n.state == "sent" and n.backend_id.kind != "file"):
             last = overdue.Answer(
                 state="sent", reference=notice.insurer_ref or "", job_id=notice.job_id or ""
             )

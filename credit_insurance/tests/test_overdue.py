@@ -286,6 +286,21 @@ class TestOverdueNotices(OverdueCommon):
                 self.controller
             ).write({"amount": 1})
 
+    def test_late_default_still_sent_and_flagged(self):
+        self._request(self.atradius_policy, 50000)
+        self._late_invoice(1000, 100)  # deadline 10 days ago
+        row = self._rows(self.atradius_policy)
+        self.assertEqual(row.state, "late")
+        notice = self._notice(row, amount=1500)
+        with self.assertRaises(UserError) as caught:
+            notice.action_send()
+        self.assertIn("left to pay", str(caught.exception))
+        notice.amount = 1000
+        notice.action_send()
+        self.assertEqual(
+            (notice.state, notice.sent_late, row.state), ("accepted", True, "notified")
+        )
+
     def test_same_notice_sent_once(self):
         self._request(self.atradius_policy, 50000)
         self._late_invoice(1000, 10)
