@@ -24,6 +24,7 @@ class CreditDunningRun(models.Model):
         return super()._exclusion_label(code)
 
     def _flush_for_sql(self):
-        super()._flush_for_sql()
+        result = super()._flush_for_sql()
         self.env["credit.insurance.overdue.notice"].flush_model()
         self.env["credit.insurance.policy"].flush_model()
+        return result

@@ -188,7 +188,7 @@ class CreditInsuranceOverdue(models.Model):
         item within its policy's alert days of the deadline (once), the
         items found late (once: the cover is at risk) and the policy's
         action once the MEP of an item has run out."""
-        companies = self.env["credit.insurance.policy"].sudo().search([]).company_id
+        companies = self.env["res.company"].sudo().browse(sorted(self._policy_company_ids()))
         for company in companies:
             Overdue = self.sudo().with_company(company)
             Overdue._refresh(company)
@@ -197,6 +197,12 @@ class CreditInsuranceOverdue(models.Model):
             Overdue._apply_mep(company)
             if commit:
                 commit(1)
+
+    @api.model
+    def _policy_company_ids(self):
+        """Companies with an active policy."""
+        rows = self.env["credit.insurance.policy"].sudo()._read_group([], ["company_id"])
+        return {company.id for (company,) in rows}
 
     def _responsible(self):
         self.ensure_one()

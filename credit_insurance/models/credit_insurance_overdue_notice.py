@@ -202,9 +202,9 @@ class CreditInsuranceOverdueNotice(models.Model):
         if not buyer.insurer_ref and self.backend_id.kind != "file":
             raise UserError(
                 self.env._(
-                    "%s has no buyer id at %s yet: match the buyer first.",
-                    row.partner_id.display_name,
-                    self.backend_id.name,
+                    "%(partner)s has no buyer id at %(insurer)s yet: match the buyer first.",
+                    partner=row.partner_id.display_name,
+                    insurer=self.backend_id.name,
                 )
             )
         if self.currency_id.compare_amounts(self.amount, row.amount_residual_currency) > 0:
