@@ -12,8 +12,10 @@
     "data": [
         "security/credit_insurance_security.xml",
         "security/ir.model.access.csv",
+        "security/credit_insurance_overdue_security.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/credit_insurance_overdue_data.xml",
         "views/credit_insurance_backend_views.xml",
         "views/credit_insurance_policy_views.xml",
         "views/credit_insurance_buyer_views.xml",
@@ -24,10 +26,13 @@
         "views/credit_exposure_views.xml",
         "wizard/credit_insurance_cover_request_views.xml",
         "views/credit_insurance_menus.xml",
+        "wizard/credit_insurance_overdue_answer_views.xml",
+        "views/credit_insurance_overdue_views.xml",
     ],
     "demo": [
         "demo/credit_insurance_demo.xml",
         "demo/credit_insurance_cover_states_demo.xml",
+        "demo/credit_insurance_overdue_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -7,12 +7,16 @@ is polled until PROCESSED, then the cover is read at its ``resourceUrl``.
 """
 
 from ..mappers import allianz as mapper
+from ..mappers import overdue
 from .base import HttpAdapter, InsurerError
+
+OVERDUES = "/v1/overdues"
 
 ERROR_CODES = {
     "INVALID_AMOUNT_MULTIPLE": "amount_multiple",
     "COVER_ALREADY_EXISTS": "cover_exists",
     "COMPANY_NOT_FOUND": "unknown_buyer",
+    "OVERDUE_ALREADY_REPORTED": "already_notified",
 }
 REQUEST_TYPES = {
     "new": "NEW",
@@ -118,3 +122,65 @@ class AllianzAdapter(HttpAdapter):
                     raise InsurerError("bad_answer", str(exc)) from exc
             page = data.get("nextPage")
         return decisions
+
+    # Payment overdues ----------------------------------------------------
+
+    def send_notice(self, notice):
+        """``POST /v1/overdues`` answers a job id; the job is polled like a
+        cover request's, then the overdue read at its ``resourceUrl``."""
+        payload = {
+            "policyId": self.config.policy_ref,
+            "overdueCategoryTypeCode": overdue.ALLIANZ_CODES[notice.kind],
+            "debtorId": notice.buyer_ref,
+            "debtorName": notice.buyer_name,
+            "coverId": notice.cover_ref,
+            "invoiceReference": notice.invoice,
+            "invoiceDate": notice.invoice_date,
+            "dueDate": notice.due_date,
+            "newDueDate": notice.new_due_date or None,
+            "overdueAmount": notice.amount,
+            "currency": notice.currency,
+            "comment": notice.note,
+            "customerReference": notice.key,
+        }
+        response = self.call(
+            "POST", OVERDUES, json=payload, headers_extra={"Idempotency-Key": notice.key}
+        )
+        job_id = str(self.check(response, ok=(200, 201, 202)).get("jobId") or "")
+        if not job_id:
+            raise InsurerError("bad_answer", "no jobId in the answer")
+        pending = overdue.Answer(state="sent", job_id=job_id, raw={"jobId": job_id})
+        for attempt in range(max(self.config.poll_attempts, 1)):
+            if attempt:
+                self.hooks.sleep(self.config.poll_interval)
+            answer = self.notice_answer(pending)
+            if answer is not None:
+                return answer
+        return pending
+
+    def notice_answer(self, answer):
+        if answer.job_id:
+            job = self.check(self.call("GET", f"/v1/jobs/{answer.job_id}"), ok=(200,))
+            status = (job.get("status") or "").upper()
+            if status == "FAILED":
+                errors = job.get("errors") or [{}]
+                return overdue.Answer(
+                    state="refused", message=errors[0].get("message") or "", raw=job
+                )
+            if status != "PROCESSED":
+                return None
+            url = job.get("resourceUrl") or ""
+        else:
+            url = f"{OVERDUES}/{answer.reference}"
+        found = self.read_notice(url)
+        # Still examined: keep asking the resource, the job is done.
+        return found if found.state != "sent" or answer.job_id else None
+
+    def read_notice(self, url):
+        if not url:
+            raise InsurerError("bad_answer", "no resourceUrl")
+        data = self.check(self.call("GET", url), ok=(200,))
+        try:
+            return overdue.allianz(data)
+        except (ValueError, TypeError) as exc:
+            raise InsurerError("bad_answer", str(exc)) from exc

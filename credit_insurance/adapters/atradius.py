@@ -8,14 +8,17 @@ of 0 is a refusal.
 """
 
 from ..mappers import atradius as mapper
+from ..mappers import overdue
 from .base import HttpAdapter, InsurerError
 
 COVERS = "/credit-insurance/cover-management/v1/covers"
 BUYERS = "/credit-insurance/organisation-management/v1/buyers"
+NOTICES = "/credit-insurance/overdue-management/v1/non-payment-notifications"
 ERROR_CODES = {
     "INVALID_AMOUNT": "amount_multiple",
     "COVER_EXISTS": "cover_exists",
     "NO_BUYER_MATCH": "unknown_buyer",
+    "NOTIFICATION_EXISTS": "already_notified",
 }
 
 
@@ -82,3 +85,38 @@ class AtradiusAdapter(HttpAdapter):
             decisions.extend(self.decision(cover) for cover in data.get("data") or [])
             page = data.get("nextPage")
         return decisions
+
+    # Non-payment notifications ------------------------------------------
+
+    def send_notice(self, notice):
+        """201: decided at once; 202: received, decided later (read again
+        by its ``notificationId``)."""
+        payload = {
+            "policyId": self.config.policy_ref,
+            "buyerId": notice.buyer_ref,
+            "coverId": notice.cover_ref,
+            "notificationType": overdue.ATRADIUS_TYPES[notice.kind],
+            "invoiceNumber": notice.invoice,
+            "invoiceDate": notice.invoice_date,
+            "dueDate": notice.due_date,
+            "newDueDate": notice.new_due_date or None,
+            "amount": {"amount": notice.amount, "currency": notice.currency},
+            "comment": notice.note,
+            "customerReference": notice.key,
+        }
+        return self.read_answer(self.check(self.call("POST", NOTICES, json=payload), ok=(201, 202)))
+
+    def notice_answer(self, answer):
+        if not answer.reference:
+            raise InsurerError("bad_answer", "no notificationId")
+        found = self.read_answer(
+            self.check(self.call("GET", f"{NOTICES}/{answer.reference}"), ok=(200,))
+        )
+        return found if found.state != "sent" else None
+
+    @staticmethod
+    def read_answer(data):
+        try:
+            return overdue.atradius(data)
+        except (ValueError, TypeError) as exc:
+            raise InsurerError("bad_answer", str(exc)) from exc

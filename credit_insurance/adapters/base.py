@@ -44,7 +44,8 @@ class InsurerError(Exception):
     """An insurer call that did not succeed.
 
     ``code`` is one of: login_refused, locked, unavailable, amount_multiple,
-    cover_exists, unknown_buyer, pending, validation, bad_answer, no_network.
+    cover_exists, unknown_buyer, pending, validation, bad_answer, no_network,
+    already_notified (an overdue notice the insurer has already).
     The backend model turns it into a translated message; ``detail`` is the
     insurer's own words.
     """
@@ -291,4 +292,15 @@ class HttpAdapter:
 
     def changes(self, since):
         """Decisions changed on the insurer's side since ``since`` (datetime)."""
+        raise NotImplementedError
+
+    def send_notice(self, notice):
+        """Sends an overdue notice (:class:`~..mappers.overdue.Notice`);
+        returns an :class:`~..mappers.overdue.Answer` (``sent`` while the
+        insurer examines it, with a job id or reference to ask again)."""
+        raise NotImplementedError
+
+    def notice_answer(self, answer):
+        """The answer to a notice still examined (``answer`` as last
+        received), or None while there is none."""
         raise NotImplementedError

@@ -6,5 +6,8 @@ from . import credit_insurance_cover_event
 from . import credit_insurance_request_log
 from . import credit_insurance_webhook_event
 from . import credit_limit_request
+from . import credit_insurance_overdue
+from . import credit_insurance_overdue_notice
+from . import credit_dunning_run
 from . import res_partner
 from . import credit_exposure

@@ -249,6 +249,11 @@ class CreditInsuranceBackend(models.Model):
             "no_network": self.env._(
                 "%s exchanges files: its decisions come with its limit lists.", self.name
             ),
+            "already_notified": self.env._(
+                "%(insurer)s already has a notice of this kind for this invoice (%(detail)s).",
+                insurer=self.name,
+                detail=error.detail,
+            ),
         }
         return messages.get(error.code) or self.env._(
             "%(insurer)s refused the request: %(detail)s", insurer=self.name, detail=error.detail
@@ -292,6 +297,7 @@ class CreditInsuranceBackend(models.Model):
         )
         for cover in pending:
             cover._fetch_answer()
+        self.env["credit.insurance.overdue.notice"]._fetch_pending(self)
         since = self.last_sync or fields.Datetime.subtract(started, days=30)
         decisions = self._call(lambda adapter: adapter.changes(since))
         for decision in decisions:

@@ -84,6 +84,49 @@ class CreditInsurancePolicy(models.Model):
     )
     cover_ids = fields.One2many("credit.insurance.cover", "policy_id", string="Covers")
 
+    # Overdue notifications (see engine/overdue.py for the deadline rule)
+    overdue_deadline_basis = fields.Selection(
+        selection=[
+            ("mep", "End of the Maximum Extension Period"),
+            ("due", "Due Date"),
+        ],
+        string="Notification Period Counts From",
+        default="mep",
+        required=True,
+        help="Deadline of an overdue notification: the due date + the notification period, plus "
+        "the maximum extension period when counted from its end (Atradius: at the latest 30 "
+        "days after the MEP; Allianz Trade: within 15 days of the default, from the due date).",
+    )
+    overdue_alert_days = fields.Integer(
+        string="Alert Days Before the Deadline",
+        default=7,
+        help="The daily alerts open an activity for an item to notify this many days before "
+        "its deadline.",
+    )
+    overdue_user_id = fields.Many2one(
+        "res.users",
+        string="Overdue Notifications Responsible",
+        check_company=True,
+        help="Gets the activities of items to notify; else the insurer's responsible.",
+    )
+    overdue_dunning = fields.Selection(
+        selection=[("keep", "Stays in Dunning"), ("exclude", "Leaves Dunning")],
+        string="Notified Items",
+        default="keep",
+        required=True,
+        help="Whether an item reported to the insurer (a default, an accepted rescheduling or "
+        "extension) is still reminded by the dunning run.",
+    )
+    overdue_mep_action = fields.Selection(
+        selection=[("none", "Nothing"), ("warn", "Warn"), ("hold", "Put on Hold")],
+        string="When the MEP Has Run Out",
+        default="warn",
+        required=True,
+        help="Deliveries must stop once the maximum extension period of an overdue item has run "
+        "out: a note on the customer, or a credit hold.",
+    )
+    overdue_count = fields.Integer(string="Overdue Items", compute="_compute_overdue_count")
+
     _name_uniq = models.Constraint(
         "UNIQUE(backend_id, name)", "A policy number appears once per insurer."
     )
@@ -113,6 +156,11 @@ class CreditInsurancePolicy(models.Model):
                     self.env._("Periods and limits of a policy cannot be negative.")
                 )
 
+    @api.constrains("overdue_alert_days")
+    def _check_overdue_alert_days(self):
+        if any(policy.overdue_alert_days < 0 for policy in self):
+            raise ValidationError(self.env._("Alert days cannot be negative."))
+
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
         if any(p.date_start and p.date_end and p.date_end < p.date_start for p in self):
@@ -121,3 +169,21 @@ class CreditInsurancePolicy(models.Model):
     def _covers_country(self, country):
         self.ensure_one()
         return not self.country_ids or country in self.country_ids
+
+    def _compute_overdue_count(self):
+        counts = dict(
+            self.env["credit.insurance.overdue"]._read_group(
+                [("policy_id", "in", self.ids), ("state", "!=", "settled")],
+                ["policy_id"],
+                ["__count"],
+            )
+        )
+        for policy in self:
+            policy.overdue_count = counts.get(policy, 0)
+
+    def action_view_overdues(self):
+        self.ensure_one()
+        action = self.env["credit.insurance.overdue"].action_open_worklist()
+        action["domain"] = [("policy_id", "=", self.id)]
+        action["context"] = {"search_default_open": 1}
+        return action

@@ -67,6 +67,11 @@ class CreditInsuranceWebhookEvent(models.Model):
         payload = self.payload or {}
         Cover = self.env["credit.insurance.cover"].sudo()
         if self.event_type == "JOB_COMPLETED" and backend.kind == "allianz":
+            notice = self._notice_of_job(backend, payload.get("jobId"))
+            if notice:
+                # The job is asked again: the answer is the insurer's, not the event's.
+                notice._fetch_answer()
+                return "done", False
             cover = Cover.search(
                 [("backend_id", "=", backend.id), ("job_id", "=", payload.get("jobId"))], limit=1
             )
@@ -81,3 +86,16 @@ class CreditInsuranceWebhookEvent(models.Model):
             events = Cover._record_remote(backend, decision, source="webhook")
             return ("done", False) if events else ("ignored", self.env._("Nothing new."))
         return "ignored", self.env._("Event type not handled.")
+
+    def _notice_of_job(self, backend, job_id):
+        """The overdue notice waiting for ``job_id``, if the job is one."""
+        if not job_id:
+            return self.env["credit.insurance.overdue.notice"]
+        return (
+            self.env["credit.insurance.overdue.notice"]
+            .sudo()
+            .search(
+                [("backend_id", "=", backend.id), ("job_id", "=", job_id), ("state", "=", "sent")],
+                limit=1,
+            )
+        )

@@ -7,6 +7,14 @@ Decisions follow the requested amount: up to 100,000 approved, up to
 200,000 partly approved (100,000), up to 500,000 referred to an
 underwriter (decided later by :meth:`InsurerSandbox.decide`), above
 refused. Amounts must be multiples of 1,000.
+
+Overdue notices (Allianz Trade ``POST /v1/overdues`` answered by a job;
+Atradius non-payment notifications answered 201 or 202): a default is
+accepted; an extension is accepted up to 90 days after the original due
+date and rejected beyond (past the maximum extension period); a
+rescheduling is examined (decided later by
+:meth:`InsurerSandbox.decide_notice`). Refused at once: an unknown buyer,
+an amount not above 0, a notice of the same kind for the same invoice.
 """
 
 import base64
@@ -17,7 +25,7 @@ import json
 import threading
 import time
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -27,6 +35,9 @@ CLIENT_SECRET = "sandbox-secret-0002"
 APP_KEY = "sandbox-app-key-0003"
 ATRADIUS_COVERS = "/credit-insurance/cover-management/v1/covers"
 ATRADIUS_BUYERS = "/credit-insurance/organisation-management/v1/buyers"
+ATRADIUS_NOTICES = "/credit-insurance/overdue-management/v1/non-payment-notifications"
+ALLIANZ_OVERDUES = "/v1/overdues"
+MAX_EXTENSION = 90
 PAGE_SIZE = 2
 
 
@@ -103,6 +114,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.keys = {}  # customer reference -> first answer (status, data)
         self.webhooks = []  # events to POST
         self.job_polls = 0  # polls answered PENDING before a job is processed
+        self.notices = {}  # notice id -> notice dict (style, kind, invoice, status...)
         self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -124,6 +136,7 @@ class InsurerSandbox(ThreadingHTTPServer):
             self.calls, self.faults, self.webhooks = [], [], []
             self.tokens, self.covers, self.jobs, self.keys = set(), {}, {}, {}
             self.job_polls = 0
+            self.notices = {}
             self.buyers = {key: list(value) for key, value in (buyers or {}).items()}
 
     def add_buyer(self, country, legal_id, name):
@@ -192,7 +205,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         token = (headers.get("Authorization") or "").removeprefix("Bearer ")
         if token not in self.tokens:
             return 401, {"message": "invalid token"}
-        if path.startswith("/riskinfo/") or path.startswith("/v1/jobs/"):
+        if path.startswith(("/riskinfo/", "/v1/jobs/", ALLIANZ_OVERDUES)):
             return self._allianz(method, path, query, body)
         if headers.get("app_key") != APP_KEY:
             return 403, {"code": "FORBIDDEN", "message": "app key missing"}
@@ -317,7 +330,10 @@ class InsurerSandbox(ThreadingHTTPServer):
         if path.startswith("/riskinfo/v3/covers/"):
             cover = self.covers.get(path.rsplit("/", 1)[1])
             return (200, self.render(cover)) if cover else (404, {"errors": [{"code": "NF"}]})
-        return 404, {"errors": [{"code": "NOT_FOUND", "message": path}]}
+        return self._notice_route(ALLIANZ_OVERDUES, method, path, body) or (
+            404,
+            {"errors": [{"code": "NOT_FOUND", "message": path}]},
+        )
 
     def _allianz_request(self, body):
         codes = {
@@ -371,7 +387,9 @@ class InsurerSandbox(ThreadingHTTPServer):
         if job["polls"] > 0:
             job["polls"] -= 1
             return 200, {"status": "PENDING"}
-        url = f"{self.url}/riskinfo/v3/covers/{job['cover']}"
+        if job.get("error"):
+            return 200, {"status": "FAILED", "errors": [job["error"]]}
+        url = job.get("url") or f"{self.url}/riskinfo/v3/covers/{job['cover']}"
         return 200, {"status": "PROCESSED", "resourceUrl": url}
 
     def _page(self, style, query, key):
@@ -396,7 +414,10 @@ class InsurerSandbox(ThreadingHTTPServer):
         if path.startswith(ATRADIUS_COVERS + "/"):
             cover = self.covers.get(path.rsplit("/", 1)[1])
             return (200, self.render(cover)) if cover else (404, {"code": "NOT_FOUND"})
-        return 404, {"code": "NOT_FOUND", "message": path}
+        return self._notice_route(ATRADIUS_NOTICES, method, path, body) or (
+            404,
+            {"code": "NOT_FOUND", "message": path},
+        )
 
     def _atradius_request(self, body):
         codes = {"buyer": "NO_BUYER_MATCH", "amount": "INVALID_AMOUNT", "exists": "COVER_EXISTS"}
@@ -423,4 +444,147 @@ class InsurerSandbox(ThreadingHTTPServer):
             cover = self._change(body["coverId"], action, amount)
         status = 202 if cover["status"] == "PENDING" else 201
         self.keys[key] = (status, self.render(cover))
+        return self.keys[key]
+
+    # Overdue notices (both styles) ------------------------------------
+
+    def decide_notice(self, notice_id, accepted, reason=""):
+        """The insurer decides on a notice it was examining."""
+        notice = self.notices[notice_id]
+        notice["status"] = "ACCEPTED" if accepted else "REJECTED"
+        notice["reason"] = reason
+
+    def _notice_route(self, base, method, path, body):
+        """Sends and readings of notices under ``base``; None elsewhere."""
+        if path == base and method == "POST":
+            if base == ALLIANZ_OVERDUES:
+                return self._allianz_overdue(body)
+            return self._atradius_notice(body)
+        if path.startswith(base + "/"):
+            notice = self.notices.get(path.rsplit("/", 1)[1])
+            return (200, self.render_notice(notice)) if notice else (404, {"code": "NOT_FOUND"})
+        return None
+
+    def _new_notice(self, style, key, *, kind, buyer, invoice, due, new_due, amount, currency):
+        """A notice received: (error code, status, message) or the notice."""
+        if not self._known_buyer(buyer):
+            return "buyer", 404, "no buyer match"
+        if not amount or amount <= 0:
+            return "amount", 400, "the amount overdue must be positive"
+        if any(
+            n["kind"] == kind and n["invoice"] == invoice and n["status"] != "REJECTED"
+            for n in self.notices.values()
+        ):
+            return "exists", 409, f"a {kind} notice exists for invoice {invoice}"
+        notice = {
+            "id": f"N{next(self._ids):05d}",
+            "style": style,
+            "kind": kind,
+            "buyer": buyer,
+            "invoice": invoice,
+            "due": due,
+            "new_due": new_due,
+            "amount": amount,
+            "currency": currency,
+            "key": key,
+            "status": "ACCEPTED",
+            "reason": "",
+        }
+        if kind == "extension":
+            limit = date.fromisoformat(due) + timedelta(days=MAX_EXTENSION)
+            if date.fromisoformat(new_due) > limit:
+                notice.update(
+                    status="REJECTED",
+                    reason=f"the new due date is beyond the maximum extension period ({limit})",
+                )
+        elif kind == "rescheduling":
+            notice["status"] = "UNDER_REVIEW"
+        self.notices[notice["id"]] = notice
+        return notice
+
+    def render_notice(self, notice):
+        decided = notice["status"] in ("ACCEPTED", "REJECTED")
+        if notice["style"] == "allianz":
+            codes = {"default": "OVD", "extension": "EXP", "rescheduling": "RES"}
+            return {
+                "overdueId": notice["id"],
+                "overdueCategoryTypeCode": codes[notice["kind"]],
+                "debtorId": notice["buyer"],
+                "invoiceReference": notice["invoice"],
+                "dueDate": notice["due"],
+                "newDueDate": notice["new_due"],
+                "overdueAmount": notice["amount"],
+                "currency": notice["currency"],
+                "status": notice["status"],
+                "statusReason": notice["reason"],
+                "decisionDate": date.today().isoformat() if decided else None,
+            }
+        return {
+            "notificationId": notice["id"],
+            "buyerId": notice["buyer"],
+            "invoiceNumber": notice["invoice"],
+            "status": notice["status"] if decided else "RECEIVED",
+            "reason": notice["reason"],
+            "decisionDate": date.today().isoformat() if decided else None,
+        }
+
+    def _allianz_overdue(self, body):
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        kinds = {"OVD": "default", "EXP": "extension", "RES": "rescheduling"}
+        codes = {
+            "buyer": "COMPANY_NOT_FOUND",
+            "amount": "INVALID_OVERDUE_AMOUNT",
+            "exists": "OVERDUE_ALREADY_REPORTED",
+        }
+        notice = self._new_notice(
+            "allianz",
+            key,
+            kind=kinds.get(body.get("overdueCategoryTypeCode")),
+            buyer=body.get("debtorId"),
+            invoice=body.get("invoiceReference"),
+            due=body.get("dueDate"),
+            new_due=body.get("newDueDate"),
+            amount=body.get("overdueAmount"),
+            currency=body.get("currency"),
+        )
+        if isinstance(notice, tuple):
+            return notice[1], {"errors": [{"code": codes[notice[0]], "message": notice[2]}]}
+        job_id = f"J{next(self._ids):05d}"
+        url = f"{self.url}{ALLIANZ_OVERDUES}/{notice['id']}"
+        self.jobs[job_id] = {"polls": self.job_polls, "url": url}
+        self.keys[key] = (202, {"jobId": job_id})
+        return self.keys[key]
+
+    def _atradius_notice(self, body):
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        kinds = {
+            "NON_PAYMENT": "default",
+            "DUE_DATE_EXTENSION": "extension",
+            "PAYMENT_ARRANGEMENT": "rescheduling",
+        }
+        codes = {
+            "buyer": "NO_BUYER_MATCH",
+            "amount": "INVALID_AMOUNT",
+            "exists": "NOTIFICATION_EXISTS",
+        }
+        amount = body.get("amount") or {}
+        notice = self._new_notice(
+            "atradius",
+            key,
+            kind=kinds.get(body.get("notificationType")),
+            buyer=body.get("buyerId"),
+            invoice=body.get("invoiceNumber"),
+            due=body.get("dueDate"),
+            new_due=body.get("newDueDate"),
+            amount=amount.get("amount"),
+            currency=amount.get("currency"),
+        )
+        if isinstance(notice, tuple):
+            return notice[1], {"code": codes[notice[0]], "message": notice[2]}
+        status = 202 if notice["status"] == "UNDER_REVIEW" else 201
+        self.keys[key] = (status, self.render_notice(notice))
         return self.keys[key]
