@@ -22,6 +22,7 @@
         "views/credit_limit_request_views.xml",
         "views/res_partner_views.xml",
         "wizard/credit_insurance_cover_request_views.xml",
+        "wizard/credit_insurance_limit_import_views.xml",
         "views/credit_insurance_menus.xml",
     ],
     "demo": [

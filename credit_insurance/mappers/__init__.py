@@ -2,7 +2,7 @@
 :mod:`.edifact`): one module per API style, each returning
 :class:`.decision.Decision` objects that the cover model records."""
 
-from . import allianz, atradius, edifact
+from . import allianz, atradius, edifact, limit_list
 from .decision import Decision
 
-__all__ = ["Decision", "allianz", "atradius", "edifact"]
+__all__ = ["Decision", "allianz", "atradius", "edifact", "limit_list"]

@@ -56,6 +56,11 @@ class CreditInsuranceCoverEvent(models.Model):
     insurer_ref = fields.Char(string="Insurer Decision ID", copy=False)
     job_id = fields.Char(copy=False)
     applied = fields.Boolean(default=False, index=True, help="The decision has taken effect.")
+    # A file insurer's request goes out in a request file.
+    sent_date = fields.Datetime(string="Sent On", readonly=True, copy=False)
+    request_file_id = fields.Many2one(
+        "ir.attachment", string="Request File", readonly=True, copy=False, ondelete="set null"
+    )
 
     _request_key_uniq = models.UniqueIndex(
         "(request_key) WHERE request_key IS NOT NULL", "A cover request is sent once."
