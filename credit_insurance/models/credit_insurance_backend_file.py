@@ -22,6 +22,9 @@ COLUMN_FIELDS = {
     "conditions": "file_col_conditions",
     "reference": "file_col_reference",
 }
+# Buyers a list makes are noted once on the insurer's chatter (the list
+# attached), not one creation note and one follower each.
+BULK = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
 # Errors listed in the message of a refused list (all are in the log).
 SHOWN_ERRORS = 30
 
@@ -385,9 +388,15 @@ class CreditInsuranceBackend(models.Model):
         and stores the insurer's buyer id on all."""
         Buyer = self.env["credit.insurance.buyer"].sudo()
         new = {}
+        # One read of the customers named for the first time.
+        partners = self.env["res.partner"].browse(
+            {buyer for _n, _p, _d, buyer in resolved if isinstance(buyer, int)}
+        )
+        partners.fetch(["vat", "company_registry", "country_id"])
+        partner_of = {partner.id: partner for partner in partners}
         for _n, _p, decision, buyer in resolved:
             if isinstance(buyer, int) and buyer not in new:
-                partner = self.env["res.partner"].browse(buyer)
+                partner = partner_of[buyer]
                 new[buyer] = {
                     "backend_id": self.id,
                     "partner_id": buyer,
@@ -396,7 +405,7 @@ class CreditInsuranceBackend(models.Model):
                     "country_id": partner.country_id.id,
                     "match_state": "matched",
                 }
-        made = Buyer.create(list(new.values())) if new else Buyer
+        made = Buyer.with_context(**BULK).create(list(new.values())) if new else Buyer
         own.update(zip(new, made, strict=True))
         result = []
         for number, policy, decision, found in resolved:
@@ -432,7 +441,7 @@ class CreditInsuranceBackend(models.Model):
                 buyer.write(vals)
             else:
                 country_id = self.env["res.country"].search([("code", "=", country)], limit=1).id
-                buyer = Buyer.create(
+                buyer = Buyer.with_context(**BULK).create(
                     {
                         **vals,
                         "backend_id": self.id,

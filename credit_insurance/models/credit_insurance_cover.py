@@ -9,6 +9,7 @@ from ..mappers import edifact
 _logger = logging.getLogger(__name__)
 
 USER_GROUP = "credit_management.group_credit_control_user"
+BULK = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
 
 
 class CreditInsuranceCover(models.Model):
@@ -192,8 +193,16 @@ class CreditInsuranceCover(models.Model):
         if missing:
             policies = self.env["credit.insurance.policy"].sudo().browse(p for p, _b in missing)
             currency = {policy.id: policy.currency_id.id for policy in policies}
-            made = self.sudo().create(
-                [{"policy_id": p, "buyer_id": b, "currency_id": currency[p]} for p, b in missing]
+            # Noted once on the insurer's chatter, not one creation note each.
+            made = (
+                self.sudo()
+                .with_context(BULK)
+                .create(
+                    [
+                        {"policy_id": p, "buyer_id": b, "currency_id": currency[p]}
+                        for p, b in missing
+                    ]
+                )
             )
             covers.update(zip(missing, made, strict=True))
         return covers
@@ -383,6 +392,34 @@ class CreditInsuranceCover(models.Model):
         self._check_requester()
         self.check_access("read")
         self._fetch_answer()
+
+    def _log_changes(self, tracked, initial, notes):
+        """The chatter's tracking of the decisions applied to many covers:
+        what a write with tracking logs, one message per changed cover
+        (with the note about a superseded decision), made in two batches
+        instead of one message per cover."""
+        if not tracked:
+            return
+        fields_info = self.fields_get(
+            tracked, attributes=("string", "type", "selection", "currency_field")
+        )
+        tracking, bodies = {}, {}
+        for cover in self:
+            _changes, commands = cover._mail_track(fields_info, initial[cover.id])
+            if commands or cover.id in notes:
+                tracking[cover.id] = commands
+                bodies[cover.id] = notes.get(cover.id, "")
+        if not bodies:
+            return
+        messages = self.browse(bodies)._message_log_batch(bodies=bodies)
+        message_of = {message.res_id: message.id for message in messages}
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                {**values, "mail_message_id": message_of[cover_id]}
+                for cover_id, commands in tracking.items()
+                for _command, _id, values in commands
+            ]
+        )
 
     @api.model
     def _apply_due_events(self):
