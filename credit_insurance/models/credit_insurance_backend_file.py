@@ -359,11 +359,15 @@ class CreditInsuranceBackend(models.Model):
                 [("backend_id", "=", self.id), ("partner_id", "in", list(found_ids))]
             )
         }
+        # The buyers found by their id, read together (one record each would
+        # read them one by one).
+        known = Buyer.browse({buyer_id for buyer_id, partner_id in by_ref.values() if partner_id})
+        known_of = {buyer.id: buyer for buyer in known}
         resolved, unresolved = [], {}
         for number, policy, decision, legal, country in checked:
             buyer_id, partner_id = self._row_buyer(by_ref, decision, legal) or (None, None)
             if buyer_id and partner_id:
-                resolved.append((number, policy, decision, Buyer.browse(buyer_id)))
+                resolved.append((number, policy, decision, known_of[buyer_id]))
                 continue
             candidates = partners.get((legal, country), [])
             if len(candidates) == 1 and not buyer_id:
