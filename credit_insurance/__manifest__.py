@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/credit_exposure_views.xml",
         "wizard/credit_insurance_cover_request_views.xml",
+        "wizard/credit_insurance_limit_import_views.xml",
         "views/credit_insurance_menus.xml",
         "wizard/credit_insurance_overdue_answer_views.xml",
         "views/credit_insurance_overdue_views.xml",

@@ -1,3 +1,3 @@
-from . import caps
+from . import caps, matching
 
-__all__ = ["caps"]
+__all__ = ["caps", "matching"]

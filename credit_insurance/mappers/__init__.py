@@ -3,7 +3,7 @@
 :class:`.decision.Decision` objects that the cover model records; overdue
 notices in :mod:`.overdue`."""
 
-from . import allianz, atradius, edifact, overdue
+from . import allianz, atradius, edifact, limit_list, overdue
 from .decision import Decision
 
-__all__ = ["Decision", "allianz", "atradius", "edifact", "overdue"]
+__all__ = ["Decision", "allianz", "atradius", "edifact", "limit_list", "overdue"]

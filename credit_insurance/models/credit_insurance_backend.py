@@ -300,6 +300,5 @@ class CreditInsuranceBackend(models.Model):
         self.env["credit.insurance.overdue.notice"]._fetch_pending(self)
         since = self.last_sync or fields.Datetime.subtract(started, days=30)
         decisions = self._call(lambda adapter: adapter.changes(since))
-        for decision in decisions:
-            Cover._record_remote(self, decision, source="sync")
+        Cover._record_remote_many(self, decisions, source="sync")
         self.sudo().last_sync = started

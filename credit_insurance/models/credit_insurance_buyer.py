@@ -1,7 +1,9 @@
 import json
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from ..mappers import Decision
 
 MATCH_STATES = [
     ("matched", "Matched"),
@@ -30,10 +32,10 @@ class CreditInsuranceBuyer(models.Model):
         check_company=True,
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    # Empty only while a limit list's buyer waits for a person to name it.
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        required=True,
         index=True,
         ondelete="cascade",
         check_company=True,
@@ -49,24 +51,73 @@ class CreditInsuranceBuyer(models.Model):
     legal_id = fields.Char(string="Legal ID Sent", readonly=True)
     country_id = fields.Many2one("res.country", string="Country Sent", readonly=True)
     cover_ids = fields.One2many("credit.insurance.cover", "buyer_id", string="Covers")
+    held_decisions = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Decisions of a limit list kept until the customer of this buyer is chosen.",
+    )
+    held_count = fields.Integer(string="Decisions Waiting", compute="_compute_held_count")
 
     _partner_uniq = models.Constraint(
         "UNIQUE(backend_id, partner_id)", "A customer is one buyer per insurer."
     )
 
+    @api.depends("held_decisions")
+    def _compute_held_count(self):
+        for buyer in self:
+            buyer.held_count = len(buyer.held_decisions or [])
+
+    @api.depends("partner_id", "insurer_ref", "legal_id")
+    def _compute_display_name(self):
+        for buyer in self:
+            buyer.display_name = buyer.partner_id.display_name or self.env._(
+                "Unknown buyer %s", buyer.insurer_ref or buyer.legal_id or ""
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        # One read of the customers' commercial partners for the batch.
+        partners = self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        )
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
         for vals in vals_list:
             if vals.get("partner_id"):
-                partner = self.env["res.partner"].browse(vals["partner_id"])
-                vals["partner_id"] = partner.commercial_partner_id.id
+                vals["partner_id"] = commercial[vals["partner_id"]]
         return super().create(vals_list)
 
     def write(self, vals):
         # A buyer id set by hand resolves the match.
         if vals.get("insurer_ref") and "match_state" not in vals:
             vals = {**vals, "match_state": "matched"}
-        return super().write(vals)
+        if "held_decisions" in vals and not self.env.su:
+            raise AccessError(self.env._("Held decisions come from the insurer's limit lists."))
+        if vals.get("partner_id"):
+            # The customer chosen for a limit list's buyer resolves it.
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals = {**vals, "partner_id": partner.commercial_partner_id.id}
+            if "match_state" not in vals and all(buyer.insurer_ref for buyer in self):
+                vals["match_state"] = "matched"
+        result = super().write(vals)
+        if vals.get("partner_id"):
+            self.filtered("held_decisions")._record_held()
+        return result
+
+    def _record_held(self):
+        """Records the limit list decisions held until the customer was
+        known, as the list would have."""
+        entries = []
+        Cover = self.env["credit.insurance.cover"].sudo()
+        for buyer in self.sudo():
+            if not buyer.partner_id or buyer.match_state != "matched":
+                continue
+            for held in buyer.held_decisions or []:
+                policy = self.env["credit.insurance.policy"].sudo().browse(held["policy_id"])
+                cover = Cover._for(policy, buyer)
+                entries.append((cover, Decision(**held["decision"])))
+            buyer.held_decisions = False
+        if entries:
+            Cover._record_many(entries, "file", snapshot=True)
 
     @api.model
     def _match(self, backend, partner):

@@ -9,6 +9,7 @@ from ..mappers import edifact
 _logger = logging.getLogger(__name__)
 
 USER_GROUP = "credit_management.group_credit_control_user"
+BULK = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
 
 
 class CreditInsuranceCover(models.Model):
@@ -168,55 +169,164 @@ class CreditInsuranceCover(models.Model):
     # Answers
     # ------------------------------------------------------------------
 
+    @api.model
+    def _for(self, policy, buyer):
+        """The cover of ``buyer`` under ``policy``, made when missing."""
+        return self._for_many([(policy.id, buyer.id)])[(policy.id, buyer.id)]
+
+    @api.model
+    def _for_many(self, pairs):
+        """``{(policy id, buyer id): cover}`` for the pairs, the missing
+        covers made in one batch in the policy's currency."""
+        pairs = set(pairs)
+        covers = {}
+        if pairs:
+            found = self.sudo().search_fetch(
+                [
+                    ("policy_id", "in", list({p for p, _b in pairs})),
+                    ("buyer_id", "in", list({b for _p, b in pairs})),
+                ],
+                ["policy_id", "buyer_id"],
+            )
+            covers = {(c.policy_id.id, c.buyer_id.id): c for c in found}
+        missing = sorted(pairs - set(covers))
+        if missing:
+            policies = self.env["credit.insurance.policy"].sudo().browse(p for p, _b in missing)
+            currency = {policy.id: policy.currency_id.id for policy in policies}
+            # Noted once on the insurer's chatter, not one creation note each.
+            made = (
+                self.sudo()
+                .with_context(BULK)
+                .create(
+                    [
+                        {"policy_id": p, "buyer_id": b, "currency_id": currency[p]}
+                        for p, b in missing
+                    ]
+                )
+            )
+            covers.update(zip(missing, made, strict=True))
+        return covers
+
     def _record(self, decision, kind=False, key=False, source="sync", requested_amount=0.0):
         """Adds ``decision`` to the history and applies it now, or on its
         effective date when the insurer reduces or withdraws later."""
         self.ensure_one()
-        Event = self.env["credit.insurance.cover.event"].sudo()
-        if decision.reference:
-            known = Event.search(
-                [("cover_id", "=", self.id), ("insurer_ref", "=", decision.reference)], limit=1
-            )
-            if known:
-                return known
-        elif not kind and self._same_as_current(decision):
-            return Event
-        today = fields.Date.context_today(self)
-        effective = fields.Date.to_date(decision.effective_date[:10] or None) or today
-        event = Event.create(
-            {
-                "cover_id": self.id,
-                "request_kind": kind,
-                "answer": decision.answer,
-                "source": source,
-                "request_key": key,
-                "requested_amount": requested_amount or decision.requested_amount,
-                "amount": decision.amount,
-                "currency_id": self._currency(decision.currency).id,
-                "insurer_ref": decision.reference or False,
-                "decision_date": fields.Date.to_date(decision.decision_date[:10] or None),
-                "effective_date": effective,
-                "expiry_date": fields.Date.to_date(decision.expiry_date[:10] or None),
-                "conditions": decision.conditions or False,
-                "raw_answer": decision.raw,
-                "job_id": decision.job_id or False,
-            }
+        return self._record_many(
+            [(self, decision)], source, kind=kind, key=key, requested_amount=requested_amount
         )
-        self.sudo().write(
-            {
-                "insurer_ref": decision.insurer_cover_id or self.insurer_ref,
-                "job_id": decision.job_id or False,
-            }
-        )
-        if effective <= today or decision.answer not in ("reduced", "withdrawn", "expired"):
-            event._apply()
-        return event
 
-    def _same_as_current(self, decision):
-        return (
+    @api.model
+    def _record_many(
+        self,
+        entries,
+        source,
+        *,
+        kind=False,
+        key=False,
+        requested_amount=0.0,
+        snapshot=False,
+        new_only=False,
+    ):
+        """:meth:`_record` of many ``(cover, decision)`` at once (a
+        synchronisation, a limit list): the same rules, in a few queries.
+        ``snapshot``: the decisions state the insurer's whole position (a
+        limit list), so one equal to the cover's current state is no news
+        and leaves a request waiting. Returns the events recorded and, unless
+        ``new_only``, those already known of the same decisions."""
+        Event = self.env["credit.insurance.cover.event"].sudo()
+        first, again, seen = [], [], set()
+        for entry in entries:
+            # Two decisions on one cover: the second is weighed after the first.
+            (again if entry[0].id in seen else first).append(entry)
+            seen.add(entry[0].id)
+        if again:
+            options = {
+                "kind": kind,
+                "key": key,
+                "requested_amount": requested_amount,
+                "snapshot": snapshot,
+                "new_only": new_only,
+            }
+            return self._record_many(first, source, **options) | (
+                self._record_many(again, source, **options)
+            )
+        covers = self.browse(seen).sudo()
+        refs = list({decision.reference for _cover, decision in entries if decision.reference})
+        known = {}
+        if refs:
+            for event in Event.search_fetch(
+                [("cover_id", "in", covers.ids), ("insurer_ref", "in", refs)],
+                ["cover_id", "insurer_ref"],
+            ):
+                known.setdefault((event.cover_id.id, event.insurer_ref), event)
+        today = fields.Date.context_today(self)
+        result, vals_list, later = Event, [], []
+        for entry, decision in entries:
+            cover = entry.sudo()
+            if decision.reference and (cover.id, decision.reference) in known:
+                result |= known[(cover.id, decision.reference)]
+                continue
+            if (snapshot or (not kind and not decision.reference)) and cover._same_as_current(
+                decision, strict=snapshot
+            ):
+                continue
+            if decision.reference:
+                known[(cover.id, decision.reference)] = Event
+            effective = fields.Date.to_date(decision.effective_date[:10] or None) or today
+            vals_list.append(
+                cover._event_vals(
+                    decision,
+                    kind=kind,
+                    key=key,
+                    source=source,
+                    requested_amount=requested_amount,
+                    effective=effective,
+                )
+            )
+            later.append(
+                effective > today and decision.answer in ("reduced", "withdrawn", "expired")
+            )
+            insurer_ref = decision.insurer_cover_id or cover.insurer_ref
+            if insurer_ref != cover.insurer_ref or (decision.job_id or False) != cover.job_id:
+                cover.write({"insurer_ref": insurer_ref, "job_id": decision.job_id or False})
+        events = Event.create(vals_list)
+        due = [event for event, wait in zip(events, later, strict=True) if not wait]
+        Event.browse(event.id for event in due)._apply()
+        return events if new_only else result | events
+
+    def _event_vals(self, decision, *, kind, key, source, requested_amount, effective):
+        return {
+            "cover_id": self.id,
+            "request_kind": kind,
+            "answer": decision.answer,
+            "source": source,
+            "request_key": key,
+            "requested_amount": requested_amount or decision.requested_amount,
+            "amount": decision.amount,
+            "currency_id": self._currency(decision.currency).id,
+            "insurer_ref": decision.reference or False,
+            "decision_date": fields.Date.to_date(decision.decision_date[:10] or None),
+            "effective_date": effective,
+            "expiry_date": fields.Date.to_date(decision.expiry_date[:10] or None),
+            "conditions": decision.conditions or False,
+            "raw_answer": decision.raw,
+            "job_id": decision.job_id or False,
+        }
+
+    def _same_as_current(self, decision, strict=False):
+        """``strict``: the dates and conditions too (a limit list's row)."""
+        same = (
             decision.answer == self.state
             and self.currency_id.compare_amounts(decision.amount, self.amount) == 0
         )
+        if same and strict:
+            expiry = fields.Date.to_date(decision.expiry_date[:10] or None)
+            same = (
+                self._currency(decision.currency) == self.currency_id
+                and expiry == (self.expiry_date or None)
+                and (decision.conditions or False) == (self.conditions or False)
+            )
+        return same
 
     def _currency(self, code):
         if code and code != self.currency_id.name:
@@ -233,18 +343,35 @@ class CreditInsuranceCover(models.Model):
     def _record_remote(self, backend, decision, source):
         """Records a decision the insurer sent on its own (sync, webhook) on
         the cover it names; unknown covers are skipped."""
-        domain = Domain("backend_id", "=", backend.id)
-        if decision.insurer_cover_id:
-            domain &= Domain("insurer_ref", "=", decision.insurer_cover_id)
-        elif decision.job_id:
-            domain &= Domain("job_id", "=", decision.job_id)
-        else:
+        return self._record_remote_many(backend, [decision], source)
+
+    @api.model
+    def _record_remote_many(self, backend, decisions, source):
+        """:meth:`_record_remote` of many decisions: the covers they name
+        found in one query."""
+        cover_ids = [d.insurer_cover_id for d in decisions if d.insurer_cover_id]
+        job_ids = [d.job_id for d in decisions if not d.insurer_cover_id and d.job_id]
+        by_ref, by_job = {}, {}
+        if cover_ids or job_ids:
+            domain = Domain("backend_id", "=", backend.id) & (
+                Domain("insurer_ref", "in", cover_ids) | Domain("job_id", "in", job_ids)
+            )
+            for cover in self.sudo().search(domain, order="id"):
+                by_ref.setdefault(cover.insurer_ref, cover)
+                by_job.setdefault(cover.job_id, cover)
+        entries = []
+        for decision in decisions:
+            if decision.insurer_cover_id:
+                cover = by_ref.get(decision.insurer_cover_id)
+            else:
+                cover = by_job.get(decision.job_id) if decision.job_id else None
+            if cover:
+                entries.append((cover, decision))
+            elif decision.insurer_cover_id or decision.job_id:
+                _logger.info("Insurer %s sent a decision on an unknown cover", backend.id)
+        if not entries:
             return self.env["credit.insurance.cover.event"]
-        cover = self.sudo().search(domain, limit=1)
-        if not cover:
-            _logger.info("Insurer %s sent a decision on an unknown cover", backend.id)
-            return self.env["credit.insurance.cover.event"]
-        return cover._record(decision, source=source)
+        return self._record_many(entries, source)
 
     def _fetch_answer(self):
         """Asks the insurer for the answer to a pending request."""
@@ -265,6 +392,34 @@ class CreditInsuranceCover(models.Model):
         self._check_requester()
         self.check_access("read")
         self._fetch_answer()
+
+    def _log_changes(self, tracked, initial, notes):
+        """The chatter's tracking of the decisions applied to many covers:
+        what a write with tracking logs, one message per changed cover
+        (with the note about a superseded decision), made in two batches
+        instead of one message per cover."""
+        if not tracked:
+            return
+        fields_info = self.fields_get(
+            tracked, attributes=("string", "type", "selection", "currency_field")
+        )
+        tracking, bodies = {}, {}
+        for cover in self:
+            _changes, commands = cover._mail_track(fields_info, initial[cover.id])
+            if commands or cover.id in notes:
+                tracking[cover.id] = commands
+                bodies[cover.id] = notes.get(cover.id, "")
+        if not bodies:
+            return
+        messages = self.browse(bodies)._message_log_batch(bodies=bodies)
+        message_of = {message.res_id: message.id for message in messages}
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                {**values, "mail_message_id": message_of[cover_id]}
+                for cover_id, commands in tracking.items()
+                for _command, _id, values in commands
+            ]
+        )
 
     @api.model
     def _apply_due_events(self):

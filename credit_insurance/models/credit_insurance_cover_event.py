@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..mappers import edifact
 
@@ -59,6 +60,11 @@ class CreditInsuranceCoverEvent(models.Model):
     superseded = fields.Boolean(
         default=False, help="A later decision of the insurer replaced this one."
     )
+    # A file insurer's request goes out in a request file.
+    sent_date = fields.Datetime(string="Sent On", readonly=True, copy=False)
+    request_file_id = fields.Many2one(
+        "ir.attachment", string="Request File", readonly=True, copy=False, ondelete="set null"
+    )
 
     _request_key_uniq = models.UniqueIndex(
         "(request_key) WHERE request_key IS NOT NULL", "A cover request is sent once."
@@ -92,58 +98,89 @@ class CreditInsuranceCoverEvent(models.Model):
 
     def _apply(self):
         """Makes the decision the cover's current state; a reduction or a
-        withdrawal then checks the exposure."""
-        for event in self.sudo():
+        withdrawal then checks the exposure. Many events at once: the
+        earlier decisions read in one query, the notes logged in one batch."""
+        events = self.sudo().sorted("id")
+        superseding = events.filtered(
+            lambda e: e.answer in (*edifact.COVERING, "withdrawn", "expired")
+        )
+        older = {}
+        if superseding:
+            self.flush_model(["cover_id", "applied", "answer", "superseded"])
+            # The latest earlier decision in force of each cover.
+            for cover_id, event_id in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (new.cover_id) new.cover_id, old.id
+                      FROM credit_insurance_cover_event new
+                      JOIN credit_insurance_cover_event old
+                        ON old.cover_id = new.cover_id AND old.id < new.id
+                       AND old.applied AND NOT COALESCE(old.superseded, FALSE)
+                       AND old.answer IN %(covering)s
+                     WHERE new.id = ANY(%(ids)s)
+                     ORDER BY new.cover_id, new.id, old.id DESC
+                    """,
+                    covering=edifact.COVERING,
+                    ids=superseding.ids,
+                )
+            ):
+                older.setdefault(cover_id, self.browse(event_id))
+        Cover = self.env["credit.insurance.cover"].sudo()
+        covers = events.cover_id
+        tracked = list(Cover._track_get_fields())
+        initial = {cover.id: {name: cover[name] for name in tracked} for cover in covers}
+        notes, shortfall = {}, Cover
+        for event in events:
             cover = event.cover_id
-            if event.answer in edifact.PENDING:
-                # A cover in force stays so while its change is examined.
-                vals = {"pending": True}
-                if cover.state not in edifact.COVERING:
-                    vals["state"] = event.answer
-            elif event._refuses_a_change():
+            # Tracked below for all covers at once.
+            if event._refuses_a_change():
                 # An increase or a prolongation refused: the cover in force
                 # stays as it was decided.
-                vals = {"pending": False}
-                cover.message_post(
-                    body=self.env._(
-                        "The insurer refused the %(request)s; the cover of %(amount)s %(currency)s "
-                        "stays in force.",
-                        request=dict(edifact.REQUEST_KINDS)[event._request_kind()].lower(),
-                        amount=cover.amount,
-                        currency=cover.currency_id.name,
-                    )
+                notes[cover.id] = self.env._(
+                    "The insurer refused the %(request)s; the cover of %(amount)s %(currency)s "
+                    "stays in force.",
+                    request=dict(edifact.REQUEST_KINDS)[event._request_kind()].lower(),
+                    amount=cover.amount,
+                    currency=cover.currency_id.name,
                 )
-            else:
-                vals = {"state": event.answer, "pending": False}
-                vals.update(
-                    amount=event.amount if event.answer in edifact.COVERING else 0.0,
-                    currency_id=event.currency_id.id,
-                    decision_date=event.decision_date or fields.Date.context_today(self),
-                    effective_date=event.effective_date,
-                    expiry_date=event.expiry_date,
-                    conditions=event.conditions,
-                )
-            if event.requested_amount and event.request_kind:
-                vals["requested_amount"] = event.requested_amount
-            older = cover.event_ids.filtered(
-                lambda e, event=event: (
-                    e.id < event.id
-                    and e.applied
-                    and not e.superseded
-                    and e.answer in edifact.COVERING
-                )
-            )
-            cover.write(vals)
+                cover.with_context(mail_notrack=True).write({"pending": False})
+                event.applied = True
+                continue
+            cover.with_context(mail_notrack=True).write(event._cover_vals())
             event.applied = True
-            if older and event.answer in (*edifact.COVERING, "withdrawn", "expired"):
-                older.superseded = True
+            if event in superseding and cover.id in older:
+                older[cover.id].superseded = True
                 # Keep the insurer's vocabulary: a later decision supersedes.
-                cover.message_post(
-                    body=self.env._(
-                        "Decision of %(date)s superseded by the insurer's %(answer)s.",
-                        date=older[0].decision_date or older[0].create_date.date(),
-                        answer=dict(edifact.ANSWERS)[event.answer].lower(),
-                    )
+                notes[cover.id] = self.env._(
+                    "Decision of %(date)s superseded by the insurer's %(answer)s.",
+                    date=older[cover.id].decision_date or older[cover.id].create_date.date(),
+                    answer=dict(edifact.ANSWERS)[event.answer].lower(),
                 )
+            if event in superseding and event.answer in edifact.COVERING:
+                older[cover.id] = event
             if event.answer in ("reduced", "withdrawn", "expired"):
-                cover._check_shortfall()
+                shortfall |= cover
+        covers._log_changes(tracked, initial, notes)
+        shortfall._check_shortfall()
+
+    def _cover_vals(self):
+        cover = self.cover_id
+        if self.answer in edifact.PENDING:
+            # A cover in force stays so while its change is examined.
+            vals = {"pending": True}
+            if cover.state not in edifact.COVERING:
+                vals["state"] = self.answer
+        else:
+            vals = {
+                "state": self.answer,
+                "pending": False,
+                "amount": self.amount if self.answer in edifact.COVERING else 0.0,
+                "currency_id": self.currency_id.id,
+                "decision_date": self.decision_date or fields.Date.context_today(self),
+                "effective_date": self.effective_date,
+                "expiry_date": self.expiry_date,
+                "conditions": self.conditions,
+            }
+        if self.requested_amount and self.request_kind:
+            vals["requested_amount"] = self.requested_amount
+        return vals

@@ -115,6 +115,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.webhooks = []  # events to POST
         self.job_polls = 0  # polls answered PENDING before a job is processed
         self.notices = {}  # notice id -> notice dict (style, kind, invoice, status...)
+        self.page_size = PAGE_SIZE  # covers per page of changes
         self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -397,8 +398,9 @@ class InsurerSandbox(ThreadingHTTPServer):
             (c for c in self.covers.values() if c["style"] == style), key=lambda c: c["updated"]
         )
         page = int(query.get("page") or 1)
-        chunk = covers[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        more = len(covers) > page * PAGE_SIZE
+        size = self.page_size
+        chunk = covers[(page - 1) * size : page * size]
+        more = len(covers) > page * size
         return {key: [self.render(c) for c in chunk], "nextPage": page + 1 if more else None}
 
     # Atradius style ---------------------------------------------------

@@ -80,9 +80,7 @@ class TestCreditControl(InsuranceCommon):
             self.env["credit.insurance.backend"]._cron_sync()
         self.assertTrue(reduction.applied)
         self.assertEqual((cover.state, cover.amount), ("reduced", 20000))
-        approval = cover.event_ids.filtered(
-            lambda e: e.answer == "partial" or e.answer == "approved"
-        )
+        approval = cover.event_ids.filtered(lambda e: e.answer in ("partial", "approved"))
         self.assertTrue(approval.superseded, "the reduction replaced the approval")
         self.assertFalse(reduction.superseded)
         partner = self._partner()

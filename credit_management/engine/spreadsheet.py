@@ -12,6 +12,7 @@ guess.
 """
 
 import csv
+import datetime
 import io
 import math
 import re
@@ -75,12 +76,14 @@ def parse_number(cell, decimal="."):
     return value
 
 
-def read_rows(content, filename):
+def read_rows(content, filename, *, delimiter=None, encoding=None):
     """Returns ``(header, rows)``: the first non-empty row lowercased and
-    stripped, then every following row, as lists of strings."""
+    stripped, then every following row, as lists of strings. Date cells of
+    a workbook read as ISO dates ("2026-03-31"). A CSV file's ``delimiter``
+    and ``encoding`` are detected unless given."""
     name = (filename or "").lower()
     if name.endswith(".csv"):
-        table = _read_csv(content)
+        table = _read_csv(content, delimiter=delimiter, encoding=encoding)
     elif name.endswith(".xlsx"):
         table = _read_xlsx(content)
     elif name.endswith(".xls"):
@@ -94,23 +97,32 @@ def read_rows(content, filename):
     return header, table[1:]
 
 
-def _read_csv(content):
-    for encoding in ("utf-8-sig", "cp1252"):
+def _read_csv(content, delimiter=None, encoding=None):
+    for candidate in (encoding,) if encoding else ("utf-8-sig", "cp1252"):
         try:
-            text = content.decode(encoding)
+            text = content.decode(candidate)
             break
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
     else:
-        raise UnreadableFile("the CSV file is neither UTF-8 nor Windows-1252 text")
+        raise UnreadableFile(
+            f"the CSV file is not {encoding} text"
+            if encoding
+            else "the CSV file is neither UTF-8 nor Windows-1252 text"
+        )
     if "\x00" in text:
         raise UnreadableFile("the CSV file contains binary data")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
+    options = {}
+    if delimiter:
+        options["delimiter"] = delimiter
         dialect = csv.excel
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+        return [list(row) for row in csv.reader(io.StringIO(text), dialect, **options)]
     except csv.Error as error:
         raise UnreadableFile(f"the CSV file is malformed ({error})") from error
 
@@ -118,6 +130,10 @@ def _read_csv(content):
 def _cell_text(value):
     if value is None:
         return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Number(value)
     return str(value)
@@ -131,9 +147,17 @@ def _read_xls(content):
     except Exception as error:  # xlrd raises many kinds on bad input
         raise UnreadableFile(f"not a readable .xls workbook ({error})") from error
     sheet = book.sheet_by_index(0)
-    return [
-        [_cell_text(sheet.cell_value(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)
-    ]
+
+    def value(row, col):
+        cell = sheet.cell(row, col)
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            try:
+                return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                return cell.value
+        return cell.value
+
+    return [[_cell_text(value(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
 
 
 def _read_xlsx(content):
