@@ -8,12 +8,13 @@
     "author": "Credit Suite Team",
     "website": "https://github.com/credit-suite/credit-suite",
     "depends": ["credit_management"],
-    "external_dependencies": {"python": ["requests"]},
+    "external_dependencies": {"python": ["requests", "openpyxl"]},
     "data": [
         "security/credit_insurance_security.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/credit_insurance_filing_data.xml",
         "views/credit_insurance_backend_views.xml",
         "views/credit_insurance_policy_views.xml",
         "views/credit_insurance_buyer_views.xml",
@@ -23,8 +24,11 @@
         "views/res_partner_views.xml",
         "wizard/credit_insurance_cover_request_views.xml",
         "views/credit_insurance_menus.xml",
+        "views/credit_insurance_declaration_views.xml",
+        "views/credit_insurance_claim_views.xml",
     ],
     "demo": [
         "demo/credit_insurance_demo.xml",
+        "demo/credit_insurance_filing_demo.xml",
     ],
 }

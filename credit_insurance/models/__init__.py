@@ -7,3 +7,7 @@ from . import credit_insurance_request_log
 from . import credit_insurance_webhook_event
 from . import credit_limit_request
 from . import res_partner
+from . import credit_insurance_filing_mixin
+from . import credit_insurance_declaration
+from . import credit_insurance_declaration_line
+from . import credit_insurance_claim
