@@ -154,7 +154,9 @@ class CreditInsuranceClaim(models.Model):
         readonly=True, tracking=True, help="What the items claimed leave unpaid, taxes included."
     )
     cover_limit = fields.Monetary(
-        string="Cover", readonly=True, help="The buyer's cover (or discretionary limit) then."
+        string="Cover Amount",
+        readonly=True,
+        help="The buyer's cover (or discretionary limit) then.",
     )
     amount_covered = fields.Monetary(
         string="Covered Part", readonly=True, help="The amount claimed, up to the cover."
@@ -232,17 +234,21 @@ class CreditInsuranceClaim(models.Model):
         for claim in self:
             claim.document_count = len(claim.document_ids)
 
-    @api.constrains("item_ids", "partner_id", "company_id")
+    @api.constrains("item_ids", "partner_id", "company_id", "case_id")
     def _check_items(self):
         for claim in self:
-            foreign = foreign_items(
-                claim.item_ids, claim.partner_id.commercial_partner_id, claim.company_id
-            )
+            customer = claim.partner_id.commercial_partner_id
+            if claim.case_id and claim.case_id.partner_id.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._("The collection case of a claim is the customer's own.")
+                )
+            foreign = foreign_items(claim.item_ids, customer, claim.company_id)
+            foreign |= claim.item_ids.filtered(lambda line: line.parent_state != "posted")
             if foreign:
                 raise ValidationError(
                     self.env._(
-                        "A claim covers receivables of its customer in its company only: %s",
-                        ", ".join(foreign.mapped("move_id.name")),
+                        "A claim covers posted receivables of its customer in its company only: %s",
+                        ", ".join(foreign.move_id.mapped("display_name")),
                     )
                 )
 

@@ -120,6 +120,12 @@ class TestClaimFigures(ClaimCommon):
         claim = self._claim(self.atradius_policy)
         with self.assertRaises(ValidationError):
             claim.item_ids |= self._items(stranger)
+        draft = self._invoice(self.customer, 100, due_days=-30, date_days=-40, post=False)
+        with self.assertRaises(ValidationError):
+            claim.item_ids |= self._items(draft)
+        other_case = self.Case._for_partner(other, self.company)
+        with self.assertRaises(ValidationError):
+            claim.case_id = other_case
 
 
 @tagged("post_install", "-at_install")
@@ -323,3 +329,30 @@ class TestClaimAccess(ClaimCommon):
                 claim.write(forged)
         claim.note = "Items checked with the collector."
         claim.unlink()
+
+    def test_views_and_the_customers_button(self):
+        self._book()
+        self._claim(self.atradius_policy)
+        for user in (self.controller, self.manager):
+            for model in (
+                "credit.insurance.claim",
+                "credit.insurance.claim.answer",
+                "credit.insurance.policy",
+            ):
+                views = (
+                    self.env[model].with_user(user).get_views([(False, "form"), (False, "list")])
+                )
+                self.assertIn("form", views["views"])
+            partner = self.customer_contact.with_user(user)
+            self.assertEqual(partner.credit_insurance_claim_count, 1)
+            action = partner.action_credit_insurance_claims()
+            self.assertEqual(
+                self.Claim.with_user(user).search(action["domain"]).partner_id, self.customer
+            )
+        arch = self.env["res.partner"].with_user(self.controller).get_views([(False, "form")])
+        self.assertIn("credit_insurance_claim_count", arch["views"]["form"]["arch"])
+        # An accounting user has no claim count, not even hidden in the form.
+        arch = self.env["res.partner"].with_user(self.salesman).get_views([(False, "form")])
+        self.assertNotIn("credit_insurance_claim_count", arch["views"]["form"]["arch"])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.salesman).read(["credit_insurance_claim_count"])

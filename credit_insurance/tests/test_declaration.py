@@ -515,3 +515,18 @@ class TestDeclarationAccess(DeclarationCommon):
         # A draft may be dropped; its note changed.
         declaration.note = "Checked with sales."
         declaration.unlink()
+
+    def test_views_load_for_the_roles(self):
+        self._declare()
+        for user in (self.controller, self.manager):
+            for model in ("credit.insurance.declaration", "credit.insurance.policy"):
+                views = (
+                    self.env[model]
+                    .with_user(user)
+                    .get_views([(False, "form"), (False, "list"), (False, "search")])
+                )
+                self.assertIn("form", views["views"])
+            policy = self.policy.with_user(user)
+            self.assertEqual(policy.declaration_count, 1)
+            action = policy.action_open_declarations()
+            self.assertEqual(len(self.Declaration.with_user(user).search(action["domain"])), 1)
