@@ -168,7 +168,8 @@ class AllianzAdapter(HttpAdapter):
 
     def filed(self, path, payload, key, read):
         """POSTs ``payload``, polls its job and reads the resource with
-        ``read``; a job still running answers ``submitted``-like pending."""
+        ``read``; a job still running gives a received answer that keeps
+        the job id (see :meth:`filing_job`)."""
         response = self.call("POST", path, json=payload, headers_extra={"Idempotency-Key": key})
         job_id = str(self.check(response, ok=(200, 201, 202)).get("jobId") or "")
         if not job_id:
@@ -176,14 +177,23 @@ class AllianzAdapter(HttpAdapter):
         for attempt in range(max(self.config.poll_attempts, 1)):
             if attempt:
                 self.hooks.sleep(self.config.poll_interval)
-            job = self.check(self.call("GET", f"/v1/jobs/{job_id}"), ok=(200,))
-            status = (job.get("status") or "").upper()
-            if status == "FAILED":
-                errors = job.get("errors") or [{}]
-                code = ERROR_CODES.get(errors[0].get("code"), "validation")
-                raise InsurerError(code, errors[0].get("message") or "")
-            if status == "PROCESSED":
-                return self.read_filing(job.get("resourceUrl") or "", read)
+            answer = self.filing_job(job_id, read)
+            if answer is not None:
+                return answer
+        return read(
+            {"status": "RECEIVED" if read is filing.declaration else "SUBMITTED", "jobId": job_id}
+        )
+
+    def filing_job(self, job_id, read):
+        """The answer of a declaration's or claim's job, None while it runs."""
+        job = self.check(self.call("GET", f"/v1/jobs/{job_id}"), ok=(200,))
+        status = (job.get("status") or "").upper()
+        if status == "FAILED":
+            errors = job.get("errors") or [{}]
+            code = ERROR_CODES.get(errors[0].get("code"), "validation")
+            raise InsurerError(code, errors[0].get("message") or "")
+        if status == "PROCESSED":
+            return self.read_filing(job.get("resourceUrl") or "", read)
         return None
 
     def read_filing(self, url, read):

@@ -313,3 +313,9 @@ class HttpAdapter:
     def get_declaration(self, ref):
         """The insurer's current answer to a turnover declaration."""
         raise NotImplementedError
+
+    def filing_job(self, job_id, read):
+        """The answer of a declaration's or claim's job still running at the
+        insurer (``read``: a reader of :mod:`~..mappers.filing`), None while
+        it runs; for APIs that answer through jobs."""
+        return None

@@ -6,7 +6,7 @@ from odoo.addons.credit_management.models.credit_collection_mixin import foreign
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import exports
-from ..mappers import edifact
+from ..mappers import edifact, filing
 from .credit_insurance_filing_mixin import FILING
 
 STATES = [
@@ -646,14 +646,19 @@ class CreditInsuranceClaim(models.Model):
     def action_refresh(self):
         """Reads the insurer's current answer to the claims sent by API."""
         self._check_credit_user()
-        for claim in self.filtered(
-            lambda c: c.insurer_ref and c.backend_id.kind != "file" and c.state != "draft"
-        ):
+        for claim in self.filtered(lambda c: c.backend_id.kind != "file" and c.state != "draft"):
             claim.check_access("write")
-            ref = claim.insurer_ref
-            claim._apply_answer(
-                claim._insurer_call(lambda adapter, ref=ref: adapter.get_claim(ref))
-            )
+            ref, job = claim.insurer_ref, (claim.raw_answer or {}).get("jobId")
+            if ref:
+                answer = claim._insurer_call(lambda adapter, ref=ref: adapter.get_claim(ref))
+            elif job:
+                answer = claim._insurer_call(
+                    lambda adapter, job=job: adapter.filing_job(job, filing.claim)
+                )
+            else:
+                continue
+            if answer is not None:
+                claim._apply_answer(answer)
         return True
 
     def _record_answer(self, state, message="", amount=0.0, day=None):

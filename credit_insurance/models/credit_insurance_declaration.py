@@ -5,6 +5,7 @@ from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import UserError
 
 from ..engine import exports, turnover
+from ..mappers import filing
 from .credit_insurance_filing_mixin import FILING
 
 STATES = [
@@ -436,14 +437,22 @@ class CreditInsuranceDeclaration(models.Model):
     def action_refresh(self):
         """Reads the insurer's answer again (a declaration still received)."""
         self._check_credit_user()
-        for declaration in self.filtered(lambda d: d.state == "sent" and d.insurer_ref):
+        for declaration in self.filtered(lambda d: d.state == "sent"):
             declaration.check_access("write")
-            ref = declaration.insurer_ref
-            answer = declaration._insurer_call(
-                lambda adapter, ref=ref: adapter.get_declaration(ref)
-            )
-            with privilege.granted(FILING):
-                declaration.write(declaration._answer_values(answer))
+            ref, job = declaration.insurer_ref, (declaration.raw_answer or {}).get("jobId")
+            if ref:
+                answer = declaration._insurer_call(
+                    lambda adapter, ref=ref: adapter.get_declaration(ref)
+                )
+            elif job:
+                answer = declaration._insurer_call(
+                    lambda adapter, job=job: adapter.filing_job(job, filing.declaration)
+                )
+            else:
+                continue
+            if answer is not None:
+                with privilege.granted(FILING):
+                    declaration.write(declaration._answer_values(answer))
 
     def action_mark_accepted(self):
         self._mark("accepted")

@@ -168,9 +168,13 @@ class TestClaimSubmission(ClaimCommon):
     def test_allianz_acknowledged_then_partly_paid(self):
         self._request(self.allianz_policy, 50000)
         self._book()
-        self.sandbox.job_polls = 1
+        self.sandbox.job_polls = 10
         claim = self._claim(self.allianz_policy)
         claim.action_submit()
+        # The insurer's job still runs after the polls: asked again later.
+        self.assertEqual((claim.state, claim.insurer_ref), ("submitted", False))
+        self.sandbox.jobs[claim.raw_answer["jobId"]]["polls"] = 0
+        claim.action_refresh()
         self.assertEqual(claim.state, "acknowledged")
         self.assertEqual(claim.date_acknowledged, self.today)
         self.assertEqual(self.sandbox.claims[claim.insurer_ref]["style"], "allianz")

@@ -360,6 +360,13 @@ class TestDeclarationSending(DeclarationCommon):
         declaration.action_send()
         self.assertEqual(declaration.state, "sent")
         self.assertFalse(declaration.insurer_ref, "the job's resource is not known yet")
+        job = declaration.raw_answer["jobId"]
+        declaration.action_refresh()
+        self.assertEqual(declaration.state, "sent", "still running")
+        self.sandbox.jobs[job]["polls"] = 0
+        declaration.action_refresh()
+        self.assertEqual(declaration.state, "accepted")
+        self.assertTrue(declaration.insurer_ref)
 
     def test_atradius_refusal_is_explained_and_writes_nothing(self):
         policy = self.atradius_policy
