@@ -8,7 +8,7 @@
     "author": "Credit Suite Team",
     "website": "https://github.com/credit-suite/credit-suite",
     "depends": ["credit_management"],
-    "external_dependencies": {"python": ["requests"]},
+    "external_dependencies": {"python": ["requests", "openpyxl"]},
     "data": [
         "security/credit_insurance_security.xml",
         "security/ir.model.access.csv",
@@ -16,6 +16,7 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/credit_insurance_overdue_data.xml",
+        "data/credit_insurance_filing_data.xml",
         "views/credit_insurance_backend_views.xml",
         "views/credit_insurance_policy_views.xml",
         "views/credit_insurance_buyer_views.xml",
@@ -29,11 +30,14 @@
         "views/credit_insurance_menus.xml",
         "wizard/credit_insurance_overdue_answer_views.xml",
         "views/credit_insurance_overdue_views.xml",
+        "views/credit_insurance_declaration_views.xml",
+        "views/credit_insurance_claim_views.xml",
     ],
     "demo": [
         "demo/credit_insurance_demo.xml",
         "demo/credit_insurance_cover_states_demo.xml",
         "demo/credit_insurance_overdue_demo.xml",
+        "demo/credit_insurance_filing_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -7,16 +7,22 @@ is polled until PROCESSED, then the cover is read at its ``resourceUrl``.
 """
 
 from ..mappers import allianz as mapper
-from ..mappers import overdue
+from ..mappers import filing, overdue
 from .base import HttpAdapter, InsurerError
 
 OVERDUES = "/v1/overdues"
+DECLARATIONS = "/policy/v2/turnover-declarations"
+CLAIMS = "/claims/v1/claims"
 
 ERROR_CODES = {
     "INVALID_AMOUNT_MULTIPLE": "amount_multiple",
     "COVER_ALREADY_EXISTS": "cover_exists",
     "COMPANY_NOT_FOUND": "unknown_buyer",
     "OVERDUE_ALREADY_REPORTED": "already_notified",
+    "DECLARATION_ALREADY_EXISTS": "already_declared",
+    "PERIOD_NOT_ENDED": "period_open",
+    "NO_COVER": "no_cover",
+    "CLAIM_ALREADY_EXISTS": "claim_exists",
 }
 REQUEST_TYPES = {
     "new": "NEW",
@@ -103,6 +109,103 @@ class AllianzAdapter(HttpAdapter):
 
     def get_cover(self, cover_ref):
         return self.read_cover(f"/riskinfo/v3/covers/{cover_ref}")
+
+    # Turnover declarations and claims ----------------------------------
+
+    def send_declaration(self, declaration):
+        """Sends a declaration (see ``credit.insurance.declaration``); the
+        answer comes through a job, like a cover's."""
+        payload = {
+            "policyId": self.config.policy_ref,
+            "customerReference": declaration["key"],
+            "periodStart": declaration["start"],
+            "periodEnd": declaration["end"],
+            "currencyCode": declaration["currency"],
+            "taxIncluded": declaration["tax_included"],
+            "nilDeclaration": not any(line["turnover"] for line in declaration["lines"]),
+            "countries": [
+                {
+                    "countryCode": line["country"],
+                    "invoiceCount": line["invoices"],
+                    "creditNoteCount": line["credit_notes"],
+                    "invoicedAmount": line["invoiced"],
+                    "creditedAmount": line["credited"],
+                    "turnover": line["turnover"],
+                }
+                for line in declaration["lines"]
+            ],
+        }
+        if declaration.get("replaces"):
+            payload["replacesDeclarationId"] = declaration["replaces"]
+        return self.filed(DECLARATIONS, payload, declaration["key"], filing.declaration)
+
+    def send_claim(self, claim):
+        payload = {
+            "policyId": self.config.policy_ref,
+            "companyId": claim["buyer"],
+            "customerReference": claim["key"],
+            "claimedAmount": {"amount": claim["amount"], "currencyCode": claim["currency"]},
+            "invoices": [
+                {
+                    "invoiceNumber": item["number"],
+                    "invoiceDate": item["date"],
+                    "dueDate": item["due"],
+                    "invoiceAmount": item["amount"],
+                    "outstandingAmount": item["open"],
+                }
+                for item in claim["items"]
+            ],
+            "documents": [
+                {"fileName": doc["name"], "mimeType": doc["mimetype"], "content": doc["content"]}
+                for doc in claim["documents"]
+            ],
+        }
+        return self.filed(CLAIMS, payload, claim["key"], filing.claim)
+
+    def get_claim(self, ref):
+        return self.read_filing(f"{CLAIMS}/{ref}", filing.claim)
+
+    def get_declaration(self, ref):
+        return self.read_filing(f"{DECLARATIONS}/{ref}", filing.declaration)
+
+    def filed(self, path, payload, key, read):
+        """POSTs ``payload``, polls its job and reads the resource with
+        ``read``; a job still running gives a received answer that keeps
+        the job id (see :meth:`filing_job`)."""
+        response = self.call("POST", path, json=payload, headers_extra={"Idempotency-Key": key})
+        job_id = str(self.check(response, ok=(200, 201, 202)).get("jobId") or "")
+        if not job_id:
+            raise InsurerError("bad_answer", "no jobId in the answer")
+        for attempt in range(max(self.config.poll_attempts, 1)):
+            if attempt:
+                self.hooks.sleep(self.config.poll_interval)
+            answer = self.filing_job(job_id, read)
+            if answer is not None:
+                return answer
+        return read(
+            {"status": "RECEIVED" if read is filing.declaration else "SUBMITTED", "jobId": job_id}
+        )
+
+    def filing_job(self, job_id, read):
+        """The answer of a declaration's or claim's job, None while it runs."""
+        job = self.check(self.call("GET", f"/v1/jobs/{job_id}"), ok=(200,))
+        status = (job.get("status") or "").upper()
+        if status == "FAILED":
+            errors = job.get("errors") or [{}]
+            code = ERROR_CODES.get(errors[0].get("code"), "validation")
+            raise InsurerError(code, errors[0].get("message") or "")
+        if status == "PROCESSED":
+            return self.read_filing(job.get("resourceUrl") or "", read)
+        return None
+
+    def read_filing(self, url, read):
+        if not url:
+            raise InsurerError("bad_answer", "no resourceUrl")
+        data = self.check(self.call("GET", url), ok=(200,))
+        try:
+            return read(data)
+        except (ValueError, TypeError) as exc:
+            raise InsurerError("bad_answer", str(exc)) from exc
 
     def changes(self, since):
         decisions, page = [], 1

@@ -8,17 +8,23 @@ of 0 is a refusal.
 """
 
 from ..mappers import atradius as mapper
-from ..mappers import overdue
+from ..mappers import filing, overdue
 from .base import HttpAdapter, InsurerError
 
 COVERS = "/credit-insurance/cover-management/v1/covers"
 BUYERS = "/credit-insurance/organisation-management/v1/buyers"
 NOTICES = "/credit-insurance/overdue-management/v1/non-payment-notifications"
+DECLARATIONS = "/credit-insurance/policy-management/v1/turnover-declarations"
+CLAIMS = "/credit-insurance/claim-management/v1/claims"
 ERROR_CODES = {
     "INVALID_AMOUNT": "amount_multiple",
     "COVER_EXISTS": "cover_exists",
     "NO_BUYER_MATCH": "unknown_buyer",
     "NOTIFICATION_EXISTS": "already_notified",
+    "DECLARATION_EXISTS": "already_declared",
+    "PERIOD_OPEN": "period_open",
+    "NO_COVER": "no_cover",
+    "CLAIM_EXISTS": "claim_exists",
 }
 
 
@@ -74,6 +80,73 @@ class AtradiusAdapter(HttpAdapter):
 
     def get_cover(self, cover_ref):
         return self.decision(self.check(self.call("GET", f"{COVERS}/{cover_ref}"), ok=(200,)))
+
+    # Turnover declarations and claims ----------------------------------
+
+    def send_declaration(self, declaration):
+        """Sends a declaration: 201 with its status (accepted at once or
+        received for checking)."""
+        currency = declaration["currency"]
+        payload = {
+            "policyId": self.config.policy_ref,
+            "customerReference": declaration["key"],
+            "period": {"from": declaration["start"], "to": declaration["end"]},
+            "turnoverBasis": "GROSS" if declaration["tax_included"] else "NET",
+            "lines": [
+                {
+                    "countryCode": line["country"],
+                    "numberOfInvoices": line["invoices"],
+                    "numberOfCreditNotes": line["credit_notes"],
+                    "invoiced": {"amount": line["invoiced"], "currency": currency},
+                    "credited": {"amount": line["credited"], "currency": currency},
+                    "amount": {"amount": line["turnover"], "currency": currency},
+                }
+                for line in declaration["lines"]
+            ],
+        }
+        if declaration.get("replaces"):
+            payload["replaces"] = declaration["replaces"]
+        data = self.check(self.call("POST", DECLARATIONS, json=payload), ok=(201, 202))
+        return self.read(data, filing.declaration)
+
+    def send_claim(self, claim):
+        currency = claim["currency"]
+        payload = {
+            "policyId": self.config.policy_ref,
+            "buyerId": claim["buyer"],
+            "customerReference": claim["key"],
+            "claimAmount": {"amount": claim["amount"], "currency": currency},
+            "invoices": [
+                {
+                    "invoiceNumber": item["number"],
+                    "invoiceDate": item["date"],
+                    "dueDate": item["due"],
+                    "outstandingAmount": {"amount": item["open"], "currency": currency},
+                }
+                for item in claim["items"]
+            ],
+            "documents": [
+                {"fileName": doc["name"], "contentType": doc["mimetype"], "content": doc["content"]}
+                for doc in claim["documents"]
+            ],
+        }
+        data = self.check(self.call("POST", CLAIMS, json=payload), ok=(201, 202))
+        return self.read(data, filing.claim)
+
+    def get_claim(self, ref):
+        return self.read(self.check(self.call("GET", f"{CLAIMS}/{ref}"), ok=(200,)), filing.claim)
+
+    def get_declaration(self, ref):
+        return self.read(
+            self.check(self.call("GET", f"{DECLARATIONS}/{ref}"), ok=(200,)), filing.declaration
+        )
+
+    @staticmethod
+    def read(data, read):
+        try:
+            return read(data)
+        except (ValueError, TypeError) as exc:
+            raise InsurerError("bad_answer", str(exc)) from exc
 
     def changes(self, since):
         decisions, page = [], 1

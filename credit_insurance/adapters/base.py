@@ -304,3 +304,30 @@ class HttpAdapter:
         """The answer to a notice still examined (``answer`` as last
         received), or None while there is none."""
         raise NotImplementedError
+
+    def send_declaration(self, declaration):
+        """Sends a turnover declaration (a dict: key, start, end, currency,
+        tax_included, replaces, lines of country, invoices, credit_notes,
+        invoiced, credited, turnover); returns a
+        :class:`~..mappers.filing.Answer`, or None while the insurer works."""
+        raise NotImplementedError
+
+    def send_claim(self, claim):
+        """Sends a claim (a dict: key, buyer, currency, amount, items of
+        number, date, due, amount, open, documents of name, mimetype, base64
+        content); returns a :class:`~..mappers.filing.Answer` or None."""
+        raise NotImplementedError
+
+    def get_claim(self, ref):
+        """The insurer's current answer to a claim."""
+        raise NotImplementedError
+
+    def get_declaration(self, ref):
+        """The insurer's current answer to a turnover declaration."""
+        raise NotImplementedError
+
+    def filing_job(self, job_id, read):
+        """The answer of a declaration's or claim's job still running at the
+        insurer (``read``: a reader of :mod:`~..mappers.filing`), None while
+        it runs; for APIs that answer through jobs."""
+        return None

@@ -12,3 +12,7 @@ from . import credit_insurance_overdue_notice
 from . import credit_dunning_run
 from . import res_partner
 from . import credit_exposure
+from . import credit_insurance_filing_mixin
+from . import credit_insurance_declaration
+from . import credit_insurance_declaration_line
+from . import credit_insurance_claim

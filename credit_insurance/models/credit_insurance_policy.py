@@ -70,10 +70,45 @@ class CreditInsurancePolicy(models.Model):
         "no overdue beyond a number of days...)."
     )
     declaration_periodicity = fields.Selection(
-        selection=[("monthly", "Monthly"), ("quarterly", "Quarterly"), ("yearly", "Yearly")],
+        selection=[
+            ("monthly", "Monthly"),
+            ("quarterly", "Quarterly"),
+            ("half_yearly", "Half-Yearly"),
+            ("yearly", "Yearly"),
+        ],
         default="monthly",
         required=True,
+        help="Turnover declaration periods, counted from the month the policy starts.",
     )
+    declaration_deadline_days = fields.Integer(
+        string="Declaration Deadline (days)",
+        default=30,
+        help="Days after the end of a period by which its turnover must be declared.",
+    )
+    declaration_tax_included = fields.Boolean(
+        string="Declare Taxes Included",
+        default=True,
+        help="Declare invoiced amounts including taxes, as insurers usually ask (domestic "
+        "sales with their VAT; exports carry none). Untick for a policy on net turnover.",
+    )
+    declaration_scope = fields.Selection(
+        selection=[
+            ("countries", "Every Customer in the Policy's Countries"),
+            ("buyers", "Insured Buyers Only"),
+        ],
+        string="Turnover Declared",
+        default="countries",
+        required=True,
+        help="Every customer: the whole insurable turnover in the policy's countries (whole "
+        "turnover policies). Insured buyers: only customers the policy covered on the invoice "
+        "date. Sales to the database's own companies are never declared.",
+    )
+    declaration_ids = fields.One2many(
+        "credit.insurance.declaration", "policy_id", string="Declarations"
+    )
+    claim_ids = fields.One2many("credit.insurance.claim", "policy_id", string="Claims")
+    declaration_count = fields.Integer(compute="_compute_filing_counts")
+    claim_count = fields.Integer(compute="_compute_filing_counts")
     shortfall_action = fields.Selection(
         selection=[("warn", "Warn"), ("hold", "Put on Hold")],
         string="When Cover Falls Below Exposure",
@@ -141,6 +176,7 @@ class CreditInsurancePolicy(models.Model):
         "overdue_notice_days",
         "waiting_period_days",
         "discretionary_limit",
+        "declaration_deadline_days",
     )
     def _check_terms(self):
         for policy in self:
@@ -150,6 +186,7 @@ class CreditInsurancePolicy(models.Model):
                 policy.overdue_notice_days,
                 policy.waiting_period_days,
                 policy.discretionary_limit,
+                policy.declaration_deadline_days,
             )
             if any(value < 0 for value in values):
                 raise ValidationError(
@@ -187,3 +224,25 @@ class CreditInsurancePolicy(models.Model):
         action["domain"] = [("policy_id", "=", self.id)]
         action["context"] = {"search_default_open": 1}
         return action
+
+    def _compute_filing_counts(self):
+        for policy in self:
+            policy.declaration_count = len(policy.declaration_ids)
+            policy.claim_count = len(policy.claim_ids)
+
+    def action_open_declarations(self):
+        return self._open_filings("credit.insurance.declaration", self.env._("Declarations"))
+
+    def action_open_claims(self):
+        return self._open_filings("credit.insurance.claim", self.env._("Claims"))
+
+    def _open_filings(self, model, name):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": [("policy_id", "=", self.id)],
+            "context": {"default_policy_id": self.id},
+        }

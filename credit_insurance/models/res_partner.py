@@ -40,6 +40,12 @@ class ResPartner(models.Model):
         groups=CREDIT_READERS,
     )
 
+    credit_insurance_claim_count = fields.Integer(
+        string="Insurance Claims",
+        compute="_compute_credit_insurance_claim_count",
+        groups="credit_management.group_credit_control_user",
+    )
+
     @api.model
     def _credit_limit_caps(self, scope):
         return [*super()._credit_limit_caps(scope), insured_query(scope)]
@@ -85,4 +91,25 @@ class ResPartner(models.Model):
                 "default_partner_id": self.commercial_partner_id.id,
                 "default_request_key": uuid.uuid4().hex,
             },
+        }
+
+    def _compute_credit_insurance_claim_count(self):
+        counts = dict(
+            self.env["credit.insurance.claim"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.credit_insurance_claim_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_credit_insurance_claims(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Insurance Claims"),
+            "res_model": "credit.insurance.claim",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", customer.id)],
+            "context": {"default_partner_id": customer.id},
         }

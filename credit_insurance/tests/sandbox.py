@@ -15,6 +15,11 @@ date and rejected beyond (past the maximum extension period); a
 rescheduling is examined (decided later by
 :meth:`InsurerSandbox.decide_notice`). Refused at once: an unknown buyer,
 an amount not above 0, a notice of the same kind for the same invoice.
+Turnover declarations: one per policy and period (a correction names the
+declaration it replaces), only for periods that have ended; answered with
+:attr:`InsurerSandbox.declaration_status`. Claims: only on a buyer with a
+cover in force, one open claim per invoice; acknowledged, then decided by
+:meth:`InsurerSandbox.decide_claim`.
 """
 
 import base64
@@ -38,6 +43,11 @@ ATRADIUS_BUYERS = "/credit-insurance/organisation-management/v1/buyers"
 ATRADIUS_NOTICES = "/credit-insurance/overdue-management/v1/non-payment-notifications"
 ALLIANZ_OVERDUES = "/v1/overdues"
 MAX_EXTENSION = 90
+ATRADIUS_DECLARATIONS = "/credit-insurance/policy-management/v1/turnover-declarations"
+ATRADIUS_CLAIMS = "/credit-insurance/claim-management/v1/claims"
+ALLIANZ_DECLARATIONS = "/policy/v2/turnover-declarations"
+ALLIANZ_CLAIMS = "/claims/v1/claims"
+ALLIANZ_PREFIXES = ("/riskinfo/", "/v1/jobs/", "/policy/", "/claims/")
 PAGE_SIZE = 2
 
 
@@ -116,6 +126,9 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.job_polls = 0  # polls answered PENDING before a job is processed
         self.notices = {}  # notice id -> notice dict (style, kind, invoice, status...)
         self.page_size = PAGE_SIZE  # covers per page of changes
+        self.declarations = {}  # declaration id -> declaration dict (style, policy, period...)
+        self.claims = {}  # claim id -> claim dict (style, buyer, invoices, documents, status...)
+        self.declaration_status = "ACCEPTED"  # the answer to the next declarations
         self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -138,6 +151,8 @@ class InsurerSandbox(ThreadingHTTPServer):
             self.tokens, self.covers, self.jobs, self.keys = set(), {}, {}, {}
             self.job_polls = 0
             self.notices = {}
+            self.declarations, self.claims = {}, {}
+            self.declaration_status = "ACCEPTED"
             self.buyers = {key: list(value) for key, value in (buyers or {}).items()}
 
     def add_buyer(self, country, legal_id, name):
@@ -196,7 +211,7 @@ class InsurerSandbox(ThreadingHTTPServer):
     # Routing
     # ------------------------------------------------------------------
 
-    def route(self, method, path, query, body, headers):
+    def route(self, method, path, query, body, headers):  # noqa: PLR0911
         if path == "/v1/idp/oauth2/authorize":
             return self._token(body.get("apiKey") == API_KEY)
         if path == "/authenticate/v2/tokens":
@@ -208,9 +223,15 @@ class InsurerSandbox(ThreadingHTTPServer):
             return 401, {"message": "invalid token"}
         if path.startswith(("/riskinfo/", "/v1/jobs/", ALLIANZ_OVERDUES)):
             return self._allianz(method, path, query, body)
+        if path.startswith(ALLIANZ_PREFIXES):
+            return self._filing("allianz", method, path, body) or self._allianz(
+                method, path, query, body
+            )
         if headers.get("app_key") != APP_KEY:
             return 403, {"code": "FORBIDDEN", "message": "app key missing"}
-        return self._atradius(method, path, query, body)
+        return self._filing("atradius", method, path, body) or self._atradius(
+            method, path, query, body
+        )
 
     def _token(self, ok):
         if not ok:
@@ -559,6 +580,186 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.keys[key] = (202, {"jobId": job_id})
         return self.keys[key]
 
+    # Turnover declarations and claims (both styles) -------------------
+
+    def decide_claim(self, claim_id, status, paid=0.0, message=""):
+        """The insurer's claims department moves a claim on (its own
+        vocabulary: PAID, PARTIALLY_PAID, REJECTED... or SETTLED...)."""
+        claim = self.claims[claim_id]
+        claim.update(status=status, paid=paid, message=message)
+
+    def _filing(self, style, method, path, body):
+        """A declaration or claim call of ``style``, or None for the other
+        calls."""
+        if style == "allianz":
+            declarations, claims = ALLIANZ_DECLARATIONS, ALLIANZ_CLAIMS
+            post = self._allianz_filing
+        else:
+            declarations, claims = ATRADIUS_DECLARATIONS, ATRADIUS_CLAIMS
+            post = self._atradius_filing
+        if path in (declarations, claims) and method == "POST":
+            return post(path, body)
+        found = self._filing_at(path, declarations, claims)
+        return (200, found) if found else None
+
+    def _filing_at(self, path, declarations, claims):
+        """The declaration or claim a GET names, rendered."""
+        for prefix, table in ((declarations, self.declarations), (claims, self.claims)):
+            if path.startswith(prefix + "/"):
+                record = table.get(path.rsplit("/", 1)[1])
+                if record:
+                    return self.render_filing(record)
+        return None
+
+    def render_filing(self, record):
+        if record["kind"] == "declaration":
+            return {
+                "declarationId": record["id"],
+                "status": record["status"],
+                "policyId": record["policy"],
+                "message": record["message"],
+            }
+        paid = record.get("paid") or 0.0
+        if record["style"] == "allianz":
+            data = {
+                "claimId": record["id"],
+                "status": record["status"],
+                "companyId": record["buyer"],
+                "policyId": record["policy"],
+                "claimedAmount": {"amount": record["amount"], "currencyCode": record["currency"]},
+                "message": record["message"],
+            }
+            if paid:
+                data["indemnity"] = {
+                    "paidAmount": paid,
+                    "currencyCode": record["currency"],
+                    "paymentDate": date.today().isoformat(),
+                }
+            return data
+        data = {
+            "claimId": record["id"],
+            "claimStatus": record["status"],
+            "buyerId": record["buyer"],
+            "claimAmount": {"amount": record["amount"], "currency": record["currency"]},
+            "message": record["message"],
+        }
+        if paid:
+            data["settlement"] = {
+                "amount": {"amount": paid, "currency": record["currency"]},
+                "date": date.today().isoformat(),
+            }
+        return data
+
+    def _declare(self, style, policy, start, end, replaces):
+        """Refusals of a declaration: (code, status, message), or the new
+        declaration."""
+        if not start or not end or date.fromisoformat(end) >= date.today():
+            return "period", 400, "the period has not ended"
+        current = next(
+            (
+                d
+                for d in self.declarations.values()
+                if (d["policy"], d["start"], d["end"]) == (policy, start, end)
+                and d["status"] != "REJECTED"
+                and not d.get("replaced")
+            ),
+            None,
+        )
+        if current and replaces != current["id"]:
+            return "exists", 409, f"period already declared ({current['id']}): send a correction"
+        if current:
+            current["replaced"] = True
+        declaration = {
+            "kind": "declaration",
+            "id": f"T{next(self._ids):05d}",
+            "style": style,
+            "policy": policy,
+            "start": start,
+            "end": end,
+            "replaces": replaces,
+            "status": self.declaration_status,
+            "message": "turnover rejected: check the figures"
+            if self.declaration_status == "REJECTED"
+            else "",
+        }
+        self.declarations[declaration["id"]] = declaration
+        return declaration
+
+    def _claim(self, style, request):
+        """``request``: buyer, policy, amount, currency, invoices (their
+        numbers) and documents (their names)."""
+        buyer, policy, amount = request["buyer"], request["policy"], request["amount"]
+        if not self._known_buyer(buyer):
+            return "buyer", 404, "no buyer match"
+        cover = self._existing(buyer, policy)
+        if not cover or cover["status"] not in ("APPROVED", "PARTIALLY_APPROVED", "REDUCED"):
+            return "cover", 422, "no cover in force for this buyer"
+        if amount <= 0:
+            return "amount", 400, "the claimed amount must be positive"
+        numbers = {invoice.get("invoiceNumber") for invoice in request["invoices"]}
+        for other in self.claims.values():
+            if other["status"] not in ("REJECTED", "WITHDRAWN") and numbers & other["invoices"]:
+                return "claim", 409, f"invoices already claimed ({other['id']})"
+        claim = {
+            "kind": "claim",
+            "id": f"K{next(self._ids):05d}",
+            "style": style,
+            "buyer": buyer,
+            "policy": policy,
+            "amount": amount,
+            "currency": request["currency"],
+            "invoices": numbers,
+            "documents": request["documents"],
+            "status": "ACKNOWLEDGED" if style == "allianz" else "RECEIVED",
+            "message": "",
+            "paid": 0.0,
+        }
+        self.claims[claim["id"]] = claim
+        return claim
+
+    def _allianz_filing(self, path, body):
+        codes = {
+            "period": "PERIOD_NOT_ENDED",
+            "exists": "DECLARATION_ALREADY_EXISTS",
+            "buyer": "COMPANY_NOT_FOUND",
+            "cover": "NO_COVER",
+            "amount": "INVALID_AMOUNT",
+            "claim": "CLAIM_ALREADY_EXISTS",
+        }
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        if path == ALLIANZ_DECLARATIONS:
+            result = self._declare(
+                "allianz",
+                body.get("policyId"),
+                body.get("periodStart"),
+                body.get("periodEnd"),
+                body.get("replacesDeclarationId"),
+            )
+            resource = ALLIANZ_DECLARATIONS
+        else:
+            money = body.get("claimedAmount") or {}
+            result = self._claim(
+                "allianz",
+                {
+                    "buyer": body.get("companyId"),
+                    "policy": body.get("policyId"),
+                    "amount": money.get("amount") or 0,
+                    "currency": money.get("currencyCode"),
+                    "invoices": body.get("invoices") or [],
+                    "documents": [d.get("fileName") for d in body.get("documents") or []],
+                },
+            )
+            resource = ALLIANZ_CLAIMS
+        if isinstance(result, tuple):
+            return result[1], {"errors": [{"code": codes[result[0]], "message": result[2]}]}
+        job_id = f"J{next(self._ids):05d}"
+        url = f"{self.url}{resource}/{result['id']}"
+        self.jobs[job_id] = {"polls": self.job_polls, "url": url}
+        self.keys[key] = (202, {"jobId": job_id})
+        return self.keys[key]
+
     def _atradius_notice(self, body):
         key = body.get("customerReference")
         if key in self.keys:
@@ -589,4 +790,42 @@ class InsurerSandbox(ThreadingHTTPServer):
             return notice[1], {"code": codes[notice[0]], "message": notice[2]}
         status = 202 if notice["status"] == "UNDER_REVIEW" else 201
         self.keys[key] = (status, self.render_notice(notice))
+
+    def _atradius_filing(self, path, body):
+        codes = {
+            "period": "PERIOD_OPEN",
+            "exists": "DECLARATION_EXISTS",
+            "buyer": "NO_BUYER_MATCH",
+            "cover": "NO_COVER",
+            "amount": "INVALID_AMOUNT",
+            "claim": "CLAIM_EXISTS",
+        }
+        key = body.get("customerReference")
+        if key in self.keys:
+            return self.keys[key]
+        if path == ATRADIUS_DECLARATIONS:
+            period = body.get("period") or {}
+            result = self._declare(
+                "atradius",
+                body.get("policyId"),
+                period.get("from"),
+                period.get("to"),
+                body.get("replaces"),
+            )
+        else:
+            money = body.get("claimAmount") or {}
+            result = self._claim(
+                "atradius",
+                {
+                    "buyer": body.get("buyerId"),
+                    "policy": body.get("policyId"),
+                    "amount": money.get("amount") or 0,
+                    "currency": money.get("currency"),
+                    "invoices": body.get("invoices") or [],
+                    "documents": [d.get("fileName") for d in body.get("documents") or []],
+                },
+            )
+        if isinstance(result, tuple):
+            return result[1], {"code": codes[result[0]], "message": result[2]}
+        self.keys[key] = (201, self.render_filing(result))
         return self.keys[key]

@@ -1,0 +1,362 @@
+import csv
+import io
+
+import openpyxl
+
+from odoo import Command
+from odoo.addons.credit_management.tests.test_dunning import DunningCommon
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+from odoo.tools.pdf import PdfFileReader
+
+from .common import InsuranceCommon
+
+
+class ClaimCommon(InsuranceCommon, DunningCommon):
+    """The insurer sandbox and the dunning levels of credit_management's
+    tests: a French customer with two overdue invoices (30,000 and 40,000)
+    and one not yet due, reminded, with a collection case."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Claim = cls.env["credit.insurance.claim"]
+        cls.Case = cls.env["credit.collection.case"]
+
+    def _book(self):
+        self.late = self._invoice(self.customer, 30000, due_days=-70, date_days=-100)
+        self.later = self._invoice(self.customer_contact, 40000, due_days=-40, date_days=-70)
+        self.not_due = self._invoice(self.customer, 5000, due_days=10, date_days=-5)
+        self.reminder = self._comm(self._run())
+        self.assertEqual(self.reminder.state, "sent")
+        self.case = self.Case._for_partner(self.customer, self.company)
+        self.case.user_id = self.controller  # collectors see their own cases
+        self.case.message_post(body="Debtor promised to pay after its audit; nothing came.")
+
+    def _items(self, *moves):
+        return (
+            self.env["account.move"]
+            .concat(*moves)
+            .line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        )
+
+    def _claim(self, policy, user=None, **vals):
+        return self.Claim.with_user(user or self.controller).create(
+            {"policy_id": policy.id, "partner_id": self.customer_contact.id, **vals}
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestClaimFigures(ClaimCommon):
+    def test_items_figures_and_documents(self):
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        self.assertTrue(claim.name.startswith("CLAIM/"))
+        self.assertEqual(claim.partner_id, self.customer, "claimed on the commercial partner")
+        self.assertEqual(claim.item_ids, self._items(self.late, self.later), "overdue items only")
+        self.assertEqual(claim.case_id, self.case)
+        self.assertEqual(claim.buyer_id.insurer_ref, self.customer_ref)
+        self.assertEqual(claim.cover_id.amount, 50000)
+        # 90 % of the covered part: the claim is capped by the cover.
+        self.assertEqual(
+            (
+                claim.amount_claimed,
+                claim.cover_limit,
+                claim.amount_covered,
+                claim.indemnity_percent,
+                claim.amount_insured,
+            ),
+            (70000, 50000, 50000, 90, 45000),
+        )
+        claim.item_ids -= self._items(self.later)
+        self.assertEqual((claim.amount_claimed, claim.amount_insured), (30000, 27000))
+        claim.action_add_overdue_items()
+        self.assertEqual(claim.amount_claimed, 70000)
+
+        claim.action_collect_documents()
+        docs = {
+            kind: claim.document_ids.filtered(lambda a, k=kind: a.description == k)
+            for kind in ("invoice", "reminder", "case_file")
+        }
+        self.assertEqual(len(docs["invoice"]), 2)
+        for move in (self.late, self.later):
+            document = docs["invoice"].filtered(
+                lambda a, m=move: a.name.startswith(m.name.replace("/", "_"))
+            )
+            self.assertEqual(len(document), 1)
+            self.assertIn(move.name, document.raw.decode())
+        self.assertEqual(len(docs["reminder"]), 1)
+        self.assertIn(self.late.name, docs["reminder"].raw.decode())
+        # Odoo stores HTML of non-administrators as text (PDF outside tests).
+        html, csv_file = docs["case_file"].sorted(lambda a: a.name.endswith(".csv"))
+        self.assertIn("promised to pay after its audit", html.raw.decode())
+        self.assertIn(self.later.name, csv_file.raw.decode())
+        # Collected again: replaced, not doubled.
+        claim.action_collect_documents()
+        self.assertEqual(len(claim.document_ids), 5)
+        self.assertEqual(claim.document_count, 5)
+
+    def test_documents_are_real_pdfs(self):
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.with_context(force_report_rendering=True).action_collect_documents()
+        pdfs = claim.document_ids.filtered(lambda a: a.mimetype == "application/pdf")
+        self.assertEqual(len(pdfs), 4, "two invoices, a reminder and the case file")
+        invoice = pdfs.filtered(lambda a: a.name.startswith(self.late.name.replace("/", "_")))
+        self.assertTrue(invoice.name.endswith(".pdf"))
+        # The invoice layout draws its web fonts as shapes: no text to read back.
+        self.assertEqual(len(PdfFileReader(io.BytesIO(invoice.raw)).pages), 1)
+        case_file = pdfs.filtered(lambda a: a.description == "case_file")
+        self.assertGreaterEqual(len(PdfFileReader(io.BytesIO(case_file.raw)).pages), 1)
+
+    def test_items_of_the_customer_only(self):
+        self._book()
+        other = self.env["res.partner"].create({"name": "Someone Else", "is_company": True})
+        stranger = self._invoice(other, 100, due_days=-30, date_days=-40)
+        with self.assertRaises(ValidationError):
+            self._claim(self.atradius_policy, item_ids=[Command.set(self._items(stranger).ids)])
+        claim = self._claim(self.atradius_policy)
+        with self.assertRaises(ValidationError):
+            claim.item_ids |= self._items(stranger)
+        draft = self._invoice(self.customer, 100, due_days=-30, date_days=-40, post=False)
+        with self.assertRaises(ValidationError):
+            claim.item_ids |= self._items(draft)
+        other_case = self.Case._for_partner(other, self.company)
+        with self.assertRaises(ValidationError):
+            claim.case_id = other_case
+
+
+@tagged("post_install", "-at_install")
+class TestClaimSubmission(ClaimCommon):
+    def test_atradius_submitted_reviewed_and_paid(self):
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.action_submit()
+        self.assertEqual(claim.state, "submitted")
+        self.assertEqual(claim.user_submitted_id, self.controller)
+        self.assertTrue(claim.insurer_ref.startswith("K"))
+        sent = self.sandbox.claims[claim.insurer_ref]
+        self.assertEqual(sent["amount"], 70000)
+        self.assertEqual(sent["invoices"], {self.late.name, self.later.name})
+        self.assertEqual(len(sent["documents"]), 5, "collected at submission")
+        # Frozen: items, figures, documents and state.
+        with self.assertRaises(UserError):
+            claim.item_ids -= self._items(self.later)
+        with self.assertRaises(UserError):
+            claim.action_collect_documents()
+        for vals in ({"state": "paid"}, {"amount_insured": 70000}, {"amount_paid": 1}):
+            with self.assertRaises(AccessError):
+                claim.with_user(self.manager).write(vals)
+        with self.assertRaises(UserError):
+            claim.unlink()
+        # The insurer moves on: review, then payment.
+        self.sandbox.decide_claim(claim.insurer_ref, "IN_ASSESSMENT")
+        claim.action_refresh()
+        self.assertEqual((claim.state, claim.date_review), ("under_review", self.today))
+        self.sandbox.decide_claim(claim.insurer_ref, "SETTLED", paid=45000, message="Paid in full.")
+        claim.action_refresh()
+        self.assertEqual(claim.state, "paid")
+        self.assertEqual(
+            (claim.amount_paid, claim.date_paid, claim.date_decision),
+            (45000, self.today, self.today),
+        )
+        self.assertEqual(claim.insurer_message, "Paid in full.")
+
+    def test_allianz_acknowledged_then_partly_paid(self):
+        self._request(self.allianz_policy, 50000)
+        self._book()
+        self.sandbox.job_polls = 10
+        claim = self._claim(self.allianz_policy)
+        claim.action_submit()
+        # The insurer's job still runs after the polls: asked again later.
+        self.assertEqual((claim.state, claim.insurer_ref), ("submitted", False))
+        self.sandbox.jobs[claim.raw_answer["jobId"]]["polls"] = 0
+        claim.action_refresh()
+        self.assertEqual(claim.state, "acknowledged")
+        self.assertEqual(claim.date_acknowledged, self.today)
+        self.assertEqual(self.sandbox.claims[claim.insurer_ref]["style"], "allianz")
+        self.sandbox.decide_claim(
+            claim.insurer_ref, "PARTIALLY_PAID", paid=20000, message="Second invoice disputed."
+        )
+        claim.action_refresh()
+        self.assertEqual((claim.state, claim.amount_paid), ("partially_paid", 20000))
+        self.assertEqual(claim.raw_answer["indemnity"]["paidAmount"], 20000)
+
+    def test_refusals_are_explained_and_write_nothing(self):
+        self._book()
+        # Not known to the insurer yet.
+        claim = self._claim(self.atradius_policy)
+        with self.assertRaises(UserError) as caught:
+            claim.action_submit()
+        self.assertIn("not matched with a buyer", str(caught.exception))
+        # Known, but without a cover: the insurer refuses the claim.
+        self.env["credit.insurance.buyer"]._match(self.atradius, self.customer)
+        claim = self._claim(
+            self.atradius_policy, item_ids=[Command.set(self._items(self.late).ids)]
+        )
+        with self.assertRaises(UserError) as caught:
+            claim.action_submit()
+        self.assertIn("has no cover in force for this buyer", str(caught.exception))
+        self.assertEqual(claim.state, "draft")
+        self.assertFalse(claim.date_submitted)
+        self.assertFalse(claim.insurer_ref)
+        self.assertEqual(self.sandbox.count("/claims", "POST"), 1, "a refusal is not retried")
+        # Two claims on the same invoice.
+        self._request(self.atradius_policy, 50000)
+        self.Claim.browse(claim.ids).action_submit()
+        twice = self._claim(
+            self.atradius_policy, item_ids=[Command.set(self._items(self.late).ids)]
+        )
+        with self.assertRaises(UserError) as caught:
+            twice.action_submit()
+        self.assertIn("already has a claim on some of these invoices", str(caught.exception))
+
+    def test_file_insurer_export_and_answers_by_hand(self):
+        backend = self.env["credit.insurance.backend"].create(
+            {"name": "Lists", "kind": "file", "company_id": self.company.id}
+        )
+        policy = self._policy(backend, "FILE-C", discretionary_limit=20000, insurer_ref="P-9")
+        self._request(policy, 25000)  # requested, no decision: the discretionary limit applies
+        self._book()
+        claim = self._claim(policy)
+        self.assertEqual((claim.cover_limit, claim.amount_insured), (20000, 18000))
+        claim.action_submit()
+        self.assertEqual(claim.state, "submitted")
+        self.assertEqual(self.sandbox.calls, [])
+        exported = claim.document_ids.filtered(lambda a: a.description == "export")
+        by_ext = {a.name.rsplit(".", 1)[1]: a for a in exported}
+        rows = list(csv.DictReader(io.StringIO(by_ext["csv"].raw.decode())))
+        self.assertEqual([row["document"] for row in rows], [self.late.name, self.later.name])
+        self.assertEqual(
+            (
+                rows[0]["claim"],
+                rows[0]["insurer_policy_id"],
+                rows[0]["vat"],
+                rows[0]["amount_claimed"],
+                rows[0]["amount_insured"],
+                rows[1]["amount_open"],
+            ),
+            (claim.name, "P-9", "FR40303265045", "70000.00", "18000.00", "40000.00"),
+        )
+        self.assertIn(self.case.name.replace("/", "_"), rows[0]["attachments"])
+        sheet = openpyxl.load_workbook(io.BytesIO(by_ext["xlsx"].raw)).active
+        values = list(sheet.values)
+        self.assertEqual(values[1][11], self.late.name)
+        self.assertEqual(values[1][9], 70000)
+        # The insurer answers by letter.
+        Answer = self.env["credit.insurance.claim.answer"].with_user(self.controller)
+
+        def answer(kind, amount=0.0):
+            Answer.create(
+                {"claim_id": claim.id, "answer": kind, "amount": amount, "message": kind}
+            ).action_confirm()
+
+        answer("acknowledged")
+        self.assertEqual((claim.state, claim.date_acknowledged), ("acknowledged", self.today))
+        answer("indemnity", 10000)
+        self.assertEqual((claim.state, claim.amount_paid), ("partially_paid", 10000))
+        with self.assertRaises(UserError):
+            answer("acknowledged")
+        with self.assertRaises(UserError):
+            answer("indemnity", 0)
+        answer("indemnity", 8000)
+        self.assertEqual((claim.state, claim.amount_paid), ("paid", 18000))
+        with self.assertRaises(UserError):
+            claim.action_withdraw()
+        # A claim in preparation is withdrawn by hand.
+        draft = self._claim(policy, item_ids=[Command.set(self._items(self.not_due).ids)])
+        draft.action_withdraw()
+        self.assertEqual(draft.state, "withdrawn")
+
+
+@tagged("post_install", "-at_install")
+class TestClaimAccess(ClaimCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.setup_other_company(name="Claiming Other Co")["company"]
+        cls.other_user = new_test_user(
+            cls.env,
+            login="claim_other_company",
+            groups="base.group_user,credit_management.group_credit_control_manager",
+            company_id=cls.other_company.id,
+            company_ids=[Command.set(cls.other_company.ids)],
+        )
+
+    def test_accounting_user_without_credit_rights(self):
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        with self.assertRaises(AccessError):
+            self.Claim.with_user(self.salesman).search([])
+        with self.assertRaises(AccessError):
+            claim.with_user(self.salesman).read(["amount_insured"])
+        with self.assertRaises(AccessError):
+            self._claim(self.atradius_policy, user=self.salesman)
+        with self.assertRaises(AccessError):
+            claim.with_user(self.salesman).action_submit()
+        with self.assertRaises(AccessError):
+            self.env["credit.insurance.claim.answer"].with_user(self.salesman).create(
+                {"claim_id": claim.id, "answer": "acknowledged"}
+            )
+        self.assertEqual(self.sandbox.calls, [])
+
+    def test_other_company_sees_and_claims_nothing(self):
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        self.assertFalse(self.Claim.with_user(self.other_user).search([]))
+        with self.assertRaises(AccessError):
+            claim.with_user(self.other_user).action_submit()
+        with self.assertRaises(AccessError):
+            self._claim(self.atradius_policy, user=self.other_user)
+        self.assertEqual(self.sandbox.calls, [])
+
+    def test_states_and_figures_only_through_actions(self):
+        self._book()
+        vals = {"policy_id": self.atradius_policy.id, "partner_id": self.customer.id}
+        Claim = self.Claim.with_user(self.controller)
+        for forged in (
+            {"state": "paid"},
+            {"amount_paid": 5},
+            {"insurer_ref": "K1"},
+            {"date_submitted": "2020-01-01 00:00:00"},
+        ):
+            with self.subTest(forged=forged), self.assertRaises(AccessError):
+                Claim.create({**vals, **forged})
+        with self.assertRaises(AccessError):
+            Claim.with_context(default_state="submitted").create(vals)
+        claim = Claim.create(vals)
+        for forged in ({"state": "submitted"}, {"amount_claimed": 1e6}, {"amount_insured": 1e6}):
+            with self.subTest(forged=forged), self.assertRaises(AccessError):
+                claim.write(forged)
+        claim.note = "Items checked with the collector."
+        claim.unlink()
+
+    def test_views_and_the_customers_button(self):
+        self._book()
+        self._claim(self.atradius_policy)
+        for user in (self.controller, self.manager):
+            for model in (
+                "credit.insurance.claim",
+                "credit.insurance.claim.answer",
+                "credit.insurance.policy",
+            ):
+                views = (
+                    self.env[model].with_user(user).get_views([(False, "form"), (False, "list")])
+                )
+                self.assertIn("form", views["views"])
+            partner = self.customer_contact.with_user(user)
+            self.assertEqual(partner.credit_insurance_claim_count, 1)
+            action = partner.action_credit_insurance_claims()
+            self.assertEqual(
+                self.Claim.with_user(user).search(action["domain"]).partner_id, self.customer
+            )
+        arch = self.env["res.partner"].with_user(self.controller).get_views([(False, "form")])
+        self.assertIn("credit_insurance_claim_count", arch["views"]["form"]["arch"])
+        # An accounting user has no claim count, not even hidden in the form.
+        arch = self.env["res.partner"].with_user(self.salesman).get_views([(False, "form")])
+        self.assertNotIn("credit_insurance_claim_count", arch["views"]["form"]["arch"])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.salesman).read(["credit_insurance_claim_count"])
