@@ -790,6 +790,7 @@ class InsurerSandbox(ThreadingHTTPServer):
             return notice[1], {"code": codes[notice[0]], "message": notice[2]}
         status = 202 if notice["status"] == "UNDER_REVIEW" else 201
         self.keys[key] = (status, self.render_notice(notice))
+        return self.keys[key]
 
     def _atradius_filing(self, path, body):
         codes = {
