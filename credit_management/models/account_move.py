@@ -163,6 +163,15 @@ class AccountMove(models.Model):
     def action_post(self):
         return self._credit_override_action() or super().action_post()
 
+    def _credit_post_demo(self):
+        """Posts demo invoices whatever the credit check says (the demo's
+        exposure depends on which other demo data is installed): only while
+        module data is loaded."""
+        if not privilege.loading_data(self.env):
+            raise AccessError(self.env._("Only module data is posted without the credit check."))
+        with check.skipped():
+            return self._post(soft=False)
+
     def _get_alerts(self):
         alerts = super()._get_alerts()
         if self.move_type == "out_invoice" and self.state == "draft" and self.partner_id:

@@ -205,3 +205,12 @@ class TestCreditCheck(CreditCommon):
             )
         )
         self.assertEqual(holders, self.customer | self.customer_contact)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPosting(CreditCommon):
+    def test_unchecked_posting_only_while_loading_data(self):
+        invoice = self._invoice(self.customer, 100, post=False)
+        with self.assertRaises(AccessError):
+            invoice.sudo()._credit_post_demo()
+        self.assertEqual(invoice.state, "draft")
