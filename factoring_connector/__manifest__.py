@@ -12,6 +12,7 @@
     "data": [
         "security/factoring_connector_security.xml",
         "security/ir.model.access.csv",
+        "views/factoring_file_layout_views.xml",
         "views/factoring_contract_views.xml",
         "data/ir_sequence_data.xml",
         "data/factoring_file_layout_data.xml",
@@ -19,6 +20,8 @@
         "views/factoring_debtor_approval_views.xml",
         "views/factoring_batch_views.xml",
         "wizard/factoring_approval_import_views.xml",
+        "views/account_move_views.xml",
+        "report/report_invoice.xml",
         "views/factoring_menus.xml",
     ],
     "demo": [

@@ -163,10 +163,9 @@ class FactoringBatch(models.Model):
         within each debtor's approval."""
         self._check_sender()
         self._check_state("draft")
-        added = self.env["factoring.batch.line"]
         for batch in self:
-            added |= batch._add_documents(move_ids)
-        return added
+            batch._add_documents(move_ids)
+        return True
 
     def _add_documents(self, move_ids=None):
         self.ensure_one()

@@ -79,7 +79,7 @@ class FactoringFileLayout(models.Model):
                     name=f.name,
                     source=f.source,
                     position=f.position,
-                    length=f.length,
+                    length=f.width,
                     pad=f.pad or " ",
                     align=f.align,
                     constant=f.constant or "",
@@ -101,7 +101,7 @@ class FactoringFileLayoutField(models.Model):
     record_type = fields.Selection(selection=RECORD_TYPES, required=True, default="02")
     name = fields.Char(required=True)
     position = fields.Integer(required=True, help="First column (fixed) or column order (CSV).")
-    length = fields.Integer(help="Characters (fixed); CSV: zero for no limit.")
+    width = fields.Integer(help="Characters (fixed); CSV: zero for no limit.")
     pad = fields.Char(string="Padding", default=" ", size=1, trim=False)
     align = fields.Selection(
         selection=[("left", "Left"), ("right", "Right")], required=True, default="left"
@@ -115,10 +115,10 @@ class FactoringFileLayoutField(models.Model):
     )
 
     _position_positive = models.Constraint(
-        "CHECK(position > 0 AND length >= 0)", "Positions start at 1; lengths are not negative."
+        "CHECK(position > 0 AND width >= 0)", "Positions start at 1; lengths are not negative."
     )
 
-    @api.constrains("record_type", "source", "position", "length", "layout_id")
+    @api.constrains("record_type", "source", "position", "width", "layout_id")
     def _check_place(self):
         for field in self:
             if field.record_type not in layout_format.SOURCES[field.source]:
@@ -131,7 +131,7 @@ class FactoringFileLayoutField(models.Model):
                 )
             layout = field.layout_id
             if layout.kind == "fixed" and (
-                not field.length or field.position + field.length - 1 > layout.record_length
+                not field.width or field.position + field.width - 1 > layout.record_length
             ):
                 raise ValidationError(
                     self.env._(
@@ -139,7 +139,7 @@ class FactoringFileLayoutField(models.Model):
                         "in records of %(record_length)s characters.",
                         field=field.name,
                         position=field.position,
-                        length=field.length,
+                        length=field.width,
                         record_length=layout.record_length,
                     )
                 )

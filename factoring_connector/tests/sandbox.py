@@ -63,7 +63,6 @@ class FactorSandbox(ThreadingHTTPServer):
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.lock = threading.Lock()
         self.timeout_delay = 10.5  # Odoo's tests raise client timeouts to 10 s
-        self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.reset()
 
@@ -78,6 +77,7 @@ class FactorSandbox(ThreadingHTTPServer):
     def reset(self):
         with self.lock:
             self.calls, self.faults, self.answers = [], [], {}
+            self._ids = itertools.count(1)
             self.submissions = []  # batches taken (one per idempotency key)
             self.reject = {}  # document number -> reason
 

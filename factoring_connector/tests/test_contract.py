@@ -51,9 +51,9 @@ class TestContract(FactoringCommon):
     def test_assignment_notice_per_language(self):
         self.assertTrue(self.contract._fields["assignment_notice"].translate)
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.contract.with_context(lang="fr_FR").assignment_notice = (
-            "<p>Créance cédée à Factor SA : payez Factor SA.</p>"
-        )
+        self.contract.with_context(
+            lang="fr_FR"
+        ).assignment_notice = "<p>Créance cédée à Factor SA : payez Factor SA.</p>"
         self.env.flush_all()
         stored = self.env.execute_query(
             SQL("SELECT assignment_notice FROM factoring_contract WHERE id = %s", self.contract.id)

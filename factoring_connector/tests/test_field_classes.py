@@ -5,6 +5,7 @@ from odoo.addons.credit_management.tests.test_access_guards import (
     ACTION,
     COMPUTED,
     DATA,
+    GUARDED,
     TECHNICAL,
     VIEW_READONLY,
     FieldClassification,
@@ -21,7 +22,9 @@ FIELD_CLASSES = {
         "recourse_days journal_id factor_receivable_account_id reserve_account_id "
         "fee_account_id fee_tax_ids factor_bank_id assignment_notice customer_ids "
         "risk_class_ids country_ids currency_ids min_amount max_age_days exclude_disputed "
-        "exclude_in_case approval_required approval_ids layout_id transport",
+        "exclude_in_case approval_required approval_ids layout_id transport api_url "
+        "api_timeout api_max_retries api_backoff",
+        GUARDED: "api_key",
         COMPUTED: "approval_count",
     },
     "factoring.debtor.approval": {
@@ -42,16 +45,19 @@ FIELD_CLASSES = {
         "refund_code file_extension field_ids",
     },
     "factoring.file.layout.field": {
-        DATA: "layout_id record_type name position length pad align source constant date_format",
+        DATA: "layout_id record_type name position width pad align source constant date_format",
     },
     "factoring.batch.line": {
         ACTION: "batch_id contract_id company_id move_id partner_id move_type currency_id amount "
         "balance state live reject_reason",
         COMPUTED: "company_currency_id invoice_date invoice_date_due",
     },
+    "res.partner": {GUARDED: "credit_exposure_factored"},
     "account.move": {
         # groups= accounting and credit control; written by the batch actions only.
-        ACTION: "factoring_state factoring_batch_id factoring_contract_id",
+        ACTION: "factoring_state factoring_batch_id factoring_contract_id "
+        "factoring_previous_bank_id factoring_bank_switched",
+        COMPUTED: "factoring_transfer_due",
     },
     "factoring.approval.import": {
         TECHNICAL: "contract_id file filename decimal_separator state line_ids",
