@@ -106,7 +106,7 @@ class TestFiles(BatchCommon):
                     "name": "Too far",
                     "source": "constant",
                     "position": 270,
-                    "length": 10,
+                    "width": 10,
                 }
             )
         with self.assertRaises(ValidationError):
@@ -117,6 +117,6 @@ class TestFiles(BatchCommon):
                     "name": "No amount here",
                     "source": "amount_cents",
                     "position": 200,
-                    "length": 13,
+                    "width": 13,
                 }
             )
