@@ -1,0 +1,76 @@
+"""Every field factoring_connector defines or extends is classified (see
+credit_management's test_access_guards for the classes)."""
+
+from odoo.addons.credit_management.tests.test_access_guards import (
+    ACTION,
+    COMPUTED,
+    DATA,
+    GUARDED,
+    TECHNICAL,
+    VIEW_READONLY,
+    FieldClassification,
+)
+from odoo.tests import tagged
+
+from .common import FactoringCommon
+
+FIELD_CLASSES = {
+    "factoring.contract": {
+        # Configuration: accounting and credit control managers only (access rights).
+        DATA: "name reference client_code active company_id factor_id mode recourse currency_id "
+        "advance_percent reserve_percent service_fee_percent discount_rate_daily batch_fee "
+        "recourse_days journal_id factor_receivable_account_id reserve_account_id "
+        "fee_account_id fee_tax_ids factor_bank_id assignment_notice customer_ids "
+        "risk_class_ids country_ids currency_ids min_amount max_age_days exclude_disputed "
+        "exclude_in_case approval_required approval_ids layout_id transport api_url "
+        "api_timeout api_max_retries api_backoff",
+        GUARDED: "api_key",
+        COMPUTED: "approval_count",
+    },
+    "factoring.debtor.approval": {
+        DATA: "contract_id partner_id amount currency_id date_start date_end factor_ref",
+        COMPUTED: "company_id",
+    },
+    "factoring.batch": {
+        DATA: "contract_id date note",
+        VIEW_READONLY: "name",
+        # Refused in create/write outside the batch actions (privilege BATCH_ACTION).
+        ACTION: "state line_ids control_total control_count idempotency_key factor_ref "
+        "date_generated date_sent date_acknowledged date_funded",
+        TECHNICAL: "attachment_ids",
+        COMPUTED: "company_id currency_id line_count total_amount rejected_count",
+    },
+    "factoring.file.layout": {
+        DATA: "name code active company_id kind record_length separator header_row invoice_code "
+        "refund_code file_extension field_ids",
+    },
+    "factoring.file.layout.field": {
+        DATA: "layout_id record_type name position width pad align source constant date_format",
+    },
+    "factoring.batch.line": {
+        ACTION: "batch_id contract_id company_id move_id partner_id move_type currency_id amount "
+        "balance state live reject_reason",
+        COMPUTED: "company_currency_id invoice_date invoice_date_due",
+    },
+    "res.partner": {GUARDED: "credit_exposure_factored"},
+    "account.move": {
+        # groups= accounting and credit control; written by the batch actions only.
+        ACTION: "factoring_state factoring_batch_id factoring_contract_id "
+        "factoring_previous_bank_id factoring_bank_switched",
+        COMPUTED: "factoring_transfer_due",
+    },
+    "factoring.approval.import": {
+        TECHNICAL: "contract_id file filename decimal_separator state line_ids",
+        COMPUTED: "error_count valid_count",
+    },
+    "factoring.approval.import.line": {
+        TECHNICAL: "import_id row key partner_id amount_text amount date_start date_end "
+        "factor_ref error",
+    },
+}
+
+
+@tagged("post_install", "-at_install")
+class TestFactoringFieldClassification(FieldClassification, FactoringCommon):
+    suite_modules = ("factoring_connector",)
+    field_classes = FIELD_CLASSES
