@@ -107,7 +107,7 @@ class AtradiusAdapter(HttpAdapter):
         if declaration.get("replaces"):
             payload["replaces"] = declaration["replaces"]
         data = self.check(self.call("POST", DECLARATIONS, json=payload), ok=(201, 202))
-        return self.read(data, filing.declaration)
+        return self.read_filing_answer(data, filing.declaration)
 
     def send_claim(self, claim):
         currency = claim["currency"]
@@ -131,18 +131,20 @@ class AtradiusAdapter(HttpAdapter):
             ],
         }
         data = self.check(self.call("POST", CLAIMS, json=payload), ok=(201, 202))
-        return self.read(data, filing.claim)
+        return self.read_filing_answer(data, filing.claim)
 
     def get_claim(self, ref):
-        return self.read(self.check(self.call("GET", f"{CLAIMS}/{ref}"), ok=(200,)), filing.claim)
+        return self.read_filing_answer(
+            self.check(self.call("GET", f"{CLAIMS}/{ref}"), ok=(200,)), filing.claim
+        )
 
     def get_declaration(self, ref):
-        return self.read(
+        return self.read_filing_answer(
             self.check(self.call("GET", f"{DECLARATIONS}/{ref}"), ok=(200,)), filing.declaration
         )
 
     @staticmethod
-    def read(data, read):
+    def read_filing_answer(data, read):
         try:
             return read(data)
         except (ValueError, TypeError) as exc:

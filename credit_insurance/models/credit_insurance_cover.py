@@ -196,7 +196,7 @@ class CreditInsuranceCover(models.Model):
             # Noted once on the insurer's chatter, not one creation note each.
             made = (
                 self.sudo()
-                .with_context(BULK)
+                .with_context(**BULK)
                 .create(
                     [
                         {"policy_id": p, "buyer_id": b, "currency_id": currency[p]}

@@ -518,7 +518,9 @@ class CreditInsuranceDeclaration(models.Model):
         insurer's responsible. Returns them."""
         today = today or fields.Date.context_today(self)
         policies = (
-            policies if policies is not None else self.env["credit.insurance.policy"].search([])
+            policies
+            if policies is not None
+            else self.env["credit.insurance.policy"].search([("active", "=", True)])
         )
         vals_list = []
         for policy in policies.filtered("active"):

@@ -95,14 +95,16 @@ class TestFileInsurer(InsuranceCommon):
             kw.get("conditions", ""),
         ]
 
-    def _csv(self, rows, delimiter=",", encoding="utf-8", header=HEADER):
+    def _csv(self, rows, delimiter=",", encoding="utf-8", header=None):
+        header = header or HEADER
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=delimiter)
         writer.writerow(header)
         writer.writerows(rows)
         return buffer.getvalue().encode(encoding)
 
-    def _xlsx(self, rows, header=HEADER, before=()):
+    def _xlsx(self, rows, header=None, before=()):
+        header = header or HEADER
         book = openpyxl.Workbook()
         sheet = book.active
         for line in (*before, header, *rows):
