@@ -24,6 +24,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 
@@ -166,6 +167,10 @@ class HttpAdapter:
 
     def url(self, path):
         if path.startswith(("http://", "https://")):
+            # A link of the insurer's answer (a job's resource): only on the
+            # insurer's own host, where the token may go.
+            if urlsplit(path)[:2] != urlsplit(self.config.base_url)[:2]:
+                raise InsurerError("bad_answer", f"a link outside the insurer's host: {path}")
             return path
         return self.config.base_url.rstrip("/") + "/" + path.lstrip("/")
 

@@ -17,6 +17,10 @@ KINDS = [
 ]
 # Written only by the transport (token cache, lockout), never through the form.
 TRANSPORT_FIELDS = {"token", "token_expiry", "locked", "login_failures", "locked_reason"}
+# Where and how the credentials are sent: an administrator's decision once
+# they are set (a manager could otherwise send them to a server of theirs).
+DESTINATION_FIELDS = {"base_url", "kind"}
+SECRET_FIELDS = ("api_key", "client_id", "client_secret", "app_key", "webhook_secret")
 
 
 class CreditInsuranceBackend(models.Model):
@@ -86,6 +90,21 @@ class CreditInsuranceBackend(models.Model):
             raise AccessError(
                 self.env._("The token and the lockout are kept by the insurer calls.")
             )
+        if DESTINATION_FIELDS.intersection(vals) and not (
+            self.env.su or self.env.user.has_group(ADMIN)
+        ):
+            for backend in self.sudo():
+                changed = any(
+                    backend[name] != vals[name] for name in DESTINATION_FIELDS & set(vals)
+                )
+                if changed and any(backend[name] for name in SECRET_FIELDS):
+                    raise AccessError(
+                        self.env._(
+                            "Only an administrator changes the address or the kind of insurer "
+                            "%s: its credentials would be sent there.",
+                            backend.name,
+                        )
+                    )
         return super().write(vals)
 
     # ------------------------------------------------------------------

@@ -100,6 +100,10 @@ class CreditInsuranceCover(models.Model):
         partner = partner.commercial_partner_id
         done = self.env["credit.insurance.cover.event"].sudo().search([("request_key", "=", key)])
         if done:
+            # The same request confirmed again; a key of another request is
+            # refused without telling what it was.
+            if done.cover_id.policy_id != policy or done.cover_id.partner_id != partner:
+                raise UserError(self.env._("This request key was used already: start again."))
             return done.cover_id
         self._check_request(partner, policy, kind, amount)
         backend = policy.backend_id

@@ -17,7 +17,8 @@ class ResPartner(models.Model):
         "partner_id",
         string="Insurer Covers",
         readonly=True,
-        groups=CREDIT_READERS,
+        # As the covers themselves: credit control only.
+        groups="credit_management.group_credit_control_user",
     )
     credit_insured_limit = fields.Monetary(
         string="Insured",

@@ -218,3 +218,14 @@ class TestCreditControl(InsuranceCommon):
         )
         uninsured = self.env["credit.exposure"].search([("exposure_uninsured", ">", 0)])
         self.assertIn(line, uninsured)
+
+    def test_refused_group_top_gives_the_group_no_credit(self):
+        self.company.credit_check_group = True
+        subsidiary = self.env["res.partner"].create(
+            {"name": "Customer Subsidiary", "is_company": True, "parent_id": self.customer.id}
+        )
+        self._request(self.atradius_policy, 600000)  # refused: the group's top gets no credit
+        invoice = self._invoice(subsidiary, 500, post=False)
+        with self.assertRaisesRegex(UserError, "group Customer Ltd"):
+            invoice._post(soft=False)
+        self.assertEqual(invoice.state, "draft")

@@ -1,7 +1,10 @@
+import uuid
+
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..adapters import InsurerError
 from .common import InsuranceCommon
 
 
@@ -104,3 +107,57 @@ class TestInsuranceSecurity(InsuranceCommon):
         self.assertIn("credit_exposure_uninsured", arch["views"]["form"]["arch"])
         backend = self.env["credit.insurance.backend"].with_user(self.controller)
         self.assertNotIn("api_key", backend.get_views([(False, "form")])["views"]["form"]["arch"])
+
+    def test_credentials_go_where_an_administrator_says(self):
+        # A manager may not send the administrator's credentials elsewhere.
+        for vals in ({"base_url": "http://127.0.0.1:9/steal"}, {"kind": "allianz"}):
+            with self.assertRaises(AccessError):
+                self.atradius.with_user(self.manager).write(vals)
+        self.atradius.with_user(self.manager).write({"timeout": 7, "base_url": self.sandbox.url})
+        # Nothing to leak before an administrator enters credentials.
+        fresh = (
+            self.env["credit.insurance.backend"]
+            .with_user(self.manager)
+            .create({"name": "New insurer", "kind": "atradius", "company_id": self.company.id})
+        )
+        fresh.write({"base_url": "http://127.0.0.1:9/", "kind": "allianz"})
+        self.atradius.with_user(self.admin).write({"base_url": self.sandbox.url + "/"})
+        # Links of the insurer's answers are followed on its own host only.
+        adapter = self.atradius._adapter()
+        self.assertEqual(
+            adapter.url(f"{self.sandbox.url}/v1/jobs/J1"), f"{self.sandbox.url}/v1/jobs/J1"
+        )
+        with self.assertRaises(InsurerError):
+            adapter.url("http://127.0.0.2:9/riskinfo/v3/covers/C1")
+
+    def test_webhook_signature_with_other_characters(self):
+        response = self.url_open(
+            f"/credit_insurance/webhook/{self.allianz.id}",
+            data=b'{"eventId": "E1"}',
+            headers={"X-Signature": "\u00e9\u00e9", "Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 401)
+
+    def test_covers_on_the_partner_for_credit_control(self):
+        field = self.env["res.partner"]._fields["credit_insurance_cover_ids"]
+        self.assertEqual(field.groups, "credit_management.group_credit_control_user")
+        self._request(self.atradius_policy, 10000)
+        invoicing = new_test_user(
+            self.env,
+            login="insurance_invoicing",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        partner = self.customer.with_user(invoicing).with_company(self.company)
+        self.assertEqual(partner.credit_insured_limit, 10000)
+        with self.assertRaises(AccessError):
+            partner.read(["credit_insurance_cover_ids"])
+
+    def test_a_request_key_is_for_its_own_request(self):
+        key = uuid.uuid4().hex
+        cover = self._request(self.atradius_policy, 10000, key=key)
+        self.assertEqual(self._request(self.atradius_policy, 10000, key=key), cover)
+        with self.assertRaises(UserError):
+            self._request(self.allianz_policy, 10000, key=key)
+        self.assertEqual(self.sandbox.count("/covers", "POST"), 1)

@@ -161,12 +161,14 @@ def _group_failures(company, root, members, *, amounts, already_counted, status,
     group's exposure plus all their documents exceeds the root's limit; one
     per partner (that its own limit did not stop already), each reporting
     the group's exposure with the other partners' documents of the call."""
-    limit = status.get(root.id, {}).get("credit_limit")
+    root_status = status.get(root.id, {})
+    limit = root_status.get("credit_limit") or 0.0
     in_call = [
         (partner, docs, amount) for partner, (docs, amount) in amounts.items() if partner in members
     ]
     new_credit = sum(amount for _partner, _docs, amount in in_call)
-    if not limit or new_credit <= 0:
+    # A zero limit is no limit, unless a cap (a refused insurer) makes it no credit.
+    if not root_status.get("limited") or new_credit <= 0:
         return []
     group_exposure = sum(status[m.id]["exposure"] for m in members if m.id in status)
     group_exposure -= sum(already_counted.get(partner, 0.0) for partner, _d, _a in in_call)
@@ -183,6 +185,7 @@ def _group_failures(company, root, members, *, amounts, already_counted, status,
             False,
             "",
             group=root,
+            limited=True,
         )
         for partner, documents, amount in in_call
         if partner not in failed and amount > 0
