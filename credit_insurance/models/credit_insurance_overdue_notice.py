@@ -235,6 +235,21 @@ class CreditInsuranceOverdueNotice(models.Model):
             note=self.note or "",
         )
 
+    @api.model
+    def _demo_create(self, xmlid, move_id, values):
+        """Demo data: a notice on the worklist row of ``move_id``, named
+        ``xmlid``; only while module data loads."""
+        if not privilege.loading_data(self.env):
+            raise AccessError(self.env._("Only module data creates a notice this way."))
+        row = self.env["credit.insurance.overdue"].search([("move_id", "=", move_id)], limit=1)
+        if not row or self.env.ref(xmlid, raise_if_not_found=False):
+            return self
+        notice = self.create({**values, "overdue_id": row.id})
+        self.env["ir.model.data"]._update_xmlids(
+            [{"xml_id": xmlid, "record": notice, "noupdate": True}]
+        )
+        return notice
+
     def _send(self):
         self.ensure_one()
         payload = self._payload()
