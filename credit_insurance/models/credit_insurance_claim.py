@@ -309,21 +309,34 @@ class CreditInsuranceClaim(models.Model):
 
     def _refresh_figures(self):
         """Amount claimed (the items' open amounts in the policy's currency,
-        taxes included), the cover then, and the insured amount: the
-        indemnity percentage of the part the cover covers."""
+        taxes included), the cover that insured them, and the insured
+        amount: the indemnity percentage of the part the cover covers.
+
+        A delivery is insured by the cover in force on its invoice date,
+        not by today's (insurers often withdraw a limit just before the
+        claim): items invoiced while nothing was covered are claimed but not
+        insured, and the cover amount is the highest in force on the
+        insured items' invoice dates."""
         today = fields.Date.context_today(self)
         for claim in self:
             if claim.state != "draft":
                 raise UserError(self.env._("The figures of a claim sent are kept as sent."))
             currency, company = claim.currency_id, claim.company_id
-            claimed = sum(
-                item.amount_residual_currency
-                if item.currency_id == currency
-                else company.currency_id._convert(item.amount_residual, currency, company, today)
-                for item in claim.item_ids
-            )
-            limit = claim._cover_limit(today)
-            covered = min(claimed, limit)
+            claimed = insured_items = limit = 0.0
+            for item in claim.item_ids:
+                amount = (
+                    item.amount_residual_currency
+                    if item.currency_id == currency
+                    else company.currency_id._convert(
+                        item.amount_residual, currency, company, today
+                    )
+                )
+                claimed += amount
+                in_force = claim._cover_limit(item.move_id.invoice_date or item.date, today)
+                if in_force > 0:
+                    insured_items += amount
+                    limit = max(limit, in_force)
+            covered = min(insured_items, limit)
             percent = claim.policy_id.indemnity_percent
             with privilege.granted(FILING):
                 claim.write(
@@ -336,17 +349,30 @@ class CreditInsuranceClaim(models.Model):
                     }
                 )
 
-    def _cover_limit(self, today):
-        """The buyer's cover under the policy in the policy's currency; the
-        discretionary limit when the insurer never decided on the buyer."""
+    def _cover_limit(self, day, today):
+        """The buyer's cover under the policy in force on ``day``, in the
+        policy's currency: the latest decision of the insurer effective on
+        that day, else the discretionary limit when the insurer had not
+        decided on the buyer yet."""
         cover, policy = self.cover_id, self.policy_id
-        if cover.state in edifact.COVERING:
-            return cover.currency_id._convert(
-                cover.amount, policy.currency_id, policy.company_id, today
+        decisions = (
+            cover.sudo()
+            .event_ids.filtered(
+                lambda e: (
+                    e.applied
+                    and e.answer not in edifact.PENDING
+                    and not (e.answer == "refused" and e._request_kind() in ("increase", "prolong"))
+                    and (e.effective_date or e.decision_date or e.create_date.date()) <= day
+                )
             )
-        if not cover or cover.state in edifact.PENDING:
+            .sorted(lambda e: (e.effective_date or e.decision_date or e.create_date.date(), e.id))
+        )
+        if not decisions:
             return policy.discretionary_limit
-        return 0.0
+        last = decisions[-1]
+        if last.answer not in edifact.COVERING:
+            return 0.0
+        return last.currency_id._convert(last.amount, policy.currency_id, policy.company_id, today)
 
     def action_recompute(self):
         self._check_credit_user()

@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 
@@ -33,6 +34,14 @@ class ClaimCommon(InsuranceCommon, DunningCommon):
         self.case.user_id = self.controller  # collectors see their own cases
         self.case.message_post(body="Debtor promised to pay after its audit; nothing came.")
 
+    def _request(self, *args, **kwargs):
+        result = super()._request(*args, **kwargs)
+        if result._name == "credit.insurance.cover":
+            # Decided before the claimed deliveries (invoiced up to 100 days ago):
+            # a delivery is insured by the cover in force on its invoice date.
+            result.event_ids.sudo().write({"effective_date": self.today - timedelta(days=365)})
+        return result
+
     def _items(self, *moves):
         return (
             self.env["account.move"]
@@ -48,6 +57,33 @@ class ClaimCommon(InsuranceCommon, DunningCommon):
 
 @tagged("post_install", "-at_install")
 class TestClaimFigures(ClaimCommon):
+    def test_insured_by_the_cover_in_force_at_delivery(self):
+        cover = self._request(self.atradius_policy, 50000)
+        self._book()
+        # The insurer withdraws the limit just before the claim: the deliveries
+        # made under the cover stay insured.
+        self.sandbox.decide(cover.insurer_ref, 0, kind="CANCELLATION")
+        self.atradius._sync()
+        self.assertEqual(cover.state, "withdrawn")
+        cover.event_ids.sudo().filtered(lambda e: e.answer == "withdrawn").write(
+            {"effective_date": self.today - timedelta(days=5)}
+        )
+        claim = self._claim(self.atradius_policy)
+        self.assertEqual(
+            (claim.amount_claimed, claim.cover_limit, claim.amount_covered, claim.amount_insured),
+            (70000, 50000, 50000, 45000),
+        )
+        # A delivery after the withdrawal is claimed, not insured.
+        after = self._invoice(self.customer, 8000, due_days=-1, date_days=-2)
+        claim.item_ids |= self._items(after)
+        claim.action_recompute()
+        self.assertEqual((claim.amount_claimed, claim.amount_covered), (78000, 50000))
+        cover.event_ids.sudo().filtered(lambda e: e.answer == "approved").write(
+            {"effective_date": self.today - timedelta(days=80)}
+        )
+        claim.action_recompute()  # the 30,000 invoiced 100 days ago was never insured
+        self.assertEqual((claim.amount_claimed, claim.amount_covered), (78000, 40000))
+
     def test_items_figures_and_documents(self):
         self._request(self.atradius_policy, 50000)
         self._book()
