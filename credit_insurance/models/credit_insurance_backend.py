@@ -350,5 +350,15 @@ class CreditInsuranceBackend(models.Model):
         self.env["credit.insurance.overdue.notice"]._fetch_pending(self)
         since = self.last_sync or fields.Datetime.subtract(started, days=30)
         decisions = self._call(lambda adapter: adapter.changes(since))
-        Cover._record_remote_many(self, decisions, source="sync")
+        events = Cover._record_remote_many(self, decisions, source="sync", new_only=True)
+        if events:
+            # The covers' history keeps each decision; the run is noted here.
+            self._message_log(
+                body=self.env._(
+                    "Synchronisation: %(count)s new decision(s) recorded in the history of "
+                    "%(covers)s cover(s).",
+                    count=len(events),
+                    covers=len(events.cover_id),
+                )
+            )
         self.sudo().last_sync = started
