@@ -104,7 +104,7 @@ class TestSideCursor(TransactionCase):
         self.assertEqual(committed["timeout"], 10)
         self.assertTrue(committed["locked"])
         self.assertEqual(committed["login_failures"], 1)
-        # Locked: never tried again, even from a transaction older than the lock.
+        # Locked: the next transaction does not try again.
         with self._cursor() as cr:
             backend = self._env(cr)["credit.insurance.backend"].browse(backend_id)
             with self.assertRaises(UserError):
