@@ -22,11 +22,14 @@ Measured, each run rolled back so that every run starts from the same data:
   1,000 open items, without insurance and with a buyer and a cover (cap
   applied), medians of alternated runs.
 
-Measured on the 2-core development machine (2026-11-30; details and how the
-data is made in bench/README.md): first limit list 85 s (76-87), next list
-57 s (53-65), the same list again 19 s, API synchronisation 80 s (70-80),
-credit check 14.5 ms without and 14.2 ms with a cover cap (no measurable
-cost). The 60 s target is met only by the next list, and barely.
+Measured on the 2-core development machine (2026-11-30, medians of 3 runs,
+min-max in brackets; details and how the data is made in bench/README.md):
+first limit list 58.8 s (50-64), next list 32.0 s (25-34), the same list
+again 15.9 s (15-16), API synchronisation 47.1 s (45-51); before the bulk
+paths stopped logging one chatter message per cover and grouped the cover
+writes: 85 s, 57 s, 19 s and 80 s. Credit check 14.5 ms without and 14.2 ms
+with a cover cap (no measurable cost). The 60 s target is met by all four,
+by the first list only just.
 """
 
 import argparse
@@ -312,9 +315,8 @@ def bench_api(env, repeat):
             }
         )
         env.cr.commit()
-        # A token cached as in daily use (a token saved by the insurer call's
-        # own cursor during the sync would conflict with the sync's writes
-        # to the same backend row: see the report of issue #12).
+        # A token cached as in daily use (one fetched during the sync is kept
+        # in the insurer's session row by the insurer call's own cursor).
         backend._call(lambda adapter: adapter.auth_headers())
         env.cr.commit()
         times, recorded = [], 0

@@ -1,5 +1,6 @@
 from . import credit_insurance_backend
 from . import credit_insurance_backend_file
+from . import credit_insurance_backend_session
 from . import credit_insurance_policy
 from . import credit_insurance_buyer
 from . import credit_insurance_cover

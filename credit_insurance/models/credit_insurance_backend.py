@@ -15,12 +15,14 @@ KINDS = [
     ("atradius", "Atradius-style API"),
     ("file", "File Exchange"),
 ]
-# Written only by the transport (token cache, lockout), never through the form.
+# Written only by the transport (token cache, lockout), never through the form;
+# kept in credit.insurance.backend.session, shown here.
 TRANSPORT_FIELDS = {"token", "token_expiry", "locked", "login_failures", "locked_reason"}
 # Where and how the credentials are sent: an administrator's decision once
 # they are set (a manager could otherwise send them to a server of theirs).
 DESTINATION_FIELDS = {"base_url", "kind"}
 SECRET_FIELDS = ("api_key", "client_id", "client_secret", "app_key", "webhook_secret")
+SESSION = "credit.insurance.backend.session"
 
 
 class CreditInsuranceBackend(models.Model):
@@ -65,13 +67,41 @@ class CreditInsuranceBackend(models.Model):
     client_secret = fields.Char(groups=ADMIN, copy=False)
     app_key = fields.Char(string="Application Key", groups=ADMIN, copy=False)
     webhook_secret = fields.Char(groups=ADMIN, copy=False)
-    token = fields.Char(groups=ADMIN, copy=False, readonly=True)
-    token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
+    token = fields.Char(groups=ADMIN, compute="_compute_token")
+    token_expiry = fields.Datetime(groups=ADMIN, compute="_compute_token")
 
     # Lockout after a refused login
-    locked = fields.Boolean(readonly=True, copy=False, tracking=True)
-    locked_reason = fields.Char(readonly=True, copy=False)
-    login_failures = fields.Integer(readonly=True, copy=False)
+    locked = fields.Boolean(compute="_compute_lockout", search="_search_locked")
+    locked_reason = fields.Char(compute="_compute_lockout")
+    login_failures = fields.Integer(compute="_compute_lockout")
+
+    def _sessions(self):
+        """``{backend id: session}`` as this transaction sees them."""
+        sessions = self.env[SESSION].sudo().search([("backend_id", "in", self.ids)])
+        return {session.backend_id.id: session for session in sessions}
+
+    def _compute_token(self):
+        sessions = self._sessions()
+        for backend in self:
+            session = sessions.get(backend.id)
+            backend.token = session.token if session else False
+            backend.token_expiry = session.token_expiry if session else False
+
+    def _compute_lockout(self):
+        sessions = self._sessions()
+        for backend in self:
+            session = sessions.get(backend.id)
+            backend.locked = bool(session and session.locked)
+            backend.locked_reason = session.locked_reason if session else False
+            backend.login_failures = session.login_failures if session else 0
+
+    def _search_locked(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        locked = self.env[SESSION].sudo()._search([("locked", "=", True)])
+        if True in value and False in value:
+            return []
+        return [("id", "in" if True in value else "not in", locked.subselect("backend_id"))]
 
     # ------------------------------------------------------------------
     # CRUD
@@ -116,9 +146,10 @@ class CreditInsuranceBackend(models.Model):
         credentials are fixed."""
         if not self.env.user.has_group(ADMIN):
             raise AccessError(self.env._("Only an administrator can unlock an insurer."))
-        self.sudo().write(
+        self.env[SESSION].sudo()._of(self.ids).write(
             {"locked": False, "locked_reason": False, "login_failures": 0, "token": False}
         )
+        self.invalidate_recordset(sorted(TRANSPORT_FIELDS))
 
     def _check_manager(self):
         if not (self.env.su or self.env.user.has_group(MANAGER)):
@@ -154,6 +185,7 @@ class CreditInsuranceBackend(models.Model):
         self.ensure_one()
         self.check_access("read")
         backend = self.sudo()
+        session = self._session_now()
         return Config(
             base_url=backend.base_url or "",
             timeout=backend.timeout or 20.0,
@@ -163,9 +195,9 @@ class CreditInsuranceBackend(models.Model):
             client_id=backend.client_id or "",
             client_secret=backend.client_secret or "",
             app_key=backend.app_key or "",
-            token=backend.token or "",
-            token_expiry=backend.token_expiry,
-            locked=backend.locked,
+            token=session["token"],
+            token_expiry=session["token_expiry"],
+            locked=session["locked"],
             poll_attempts=backend.poll_attempts,
             poll_interval=backend.poll_interval,
             policy_ref=(policy.insurer_ref or policy.name) if policy else "",
@@ -179,26 +211,44 @@ class CreditInsuranceBackend(models.Model):
         with self.env.registry.cursor() as cr:
             yield self.env(cr=cr, su=True)
 
+    def _session_now(self):
+        """The token and the lockout as last committed: read on a cursor of
+        its own, since this transaction's snapshot may predate them."""
+        with self._own_cursor() as env:
+            session = env[SESSION].search([("backend_id", "=", self.id)])
+            return {
+                "token": session.token or "",
+                "token_expiry": session.token_expiry or None,
+                "locked": session.locked,
+            }
+
+    def _saved_session(self):
+        """After the side cursor wrote the session: this transaction's
+        cache forgets what it read of it."""
+        self.env[SESSION].invalidate_model()
+        self.invalidate_recordset(sorted(TRANSPORT_FIELDS))
+
     def _hooks(self):
         backend_id, company_id = self.id, self.company_id.id
 
         def save_token(token, expiry):
+            # Never the backend's row: the caller's transaction writes it.
             with self._own_cursor() as env:
-                env[self._name].browse(backend_id).write({"token": token, "token_expiry": expiry})
-            self.invalidate_recordset(["token", "token_expiry"])
+                env[SESSION]._of([backend_id]).write({"token": token, "token_expiry": expiry})
+            self._saved_session()
 
         def login_failed(detail):
             with self._own_cursor() as env:
-                backend = env[self._name].browse(backend_id)
-                backend.write(
+                session = env[SESSION]._of([backend_id])
+                session.write(
                     {
                         "locked": True,
                         "locked_reason": detail[:200],
-                        "login_failures": backend.login_failures + 1,
+                        "login_failures": session.login_failures + 1,
                         "token": False,
                     }
                 )
-            self.invalidate_recordset(sorted(TRANSPORT_FIELDS))
+            self._saved_session()
             _logger.info("Insurer backend %s locked after a refused login", backend_id)
 
         def log(entry):
@@ -319,5 +369,15 @@ class CreditInsuranceBackend(models.Model):
         self.env["credit.insurance.overdue.notice"]._fetch_pending(self)
         since = self.last_sync or fields.Datetime.subtract(started, days=30)
         decisions = self._call(lambda adapter: adapter.changes(since))
-        Cover._record_remote_many(self, decisions, source="sync")
+        events = Cover._record_remote_many(self, decisions, source="sync", new_only=True)
+        if events:
+            # The covers' history keeps each decision; the run is noted here.
+            self._message_log(
+                body=self.env._(
+                    "Synchronisation: %(count)s new decision(s) recorded in the history of "
+                    "%(covers)s cover(s).",
+                    count=len(events),
+                    covers=len(events.cover_id),
+                )
+            )
         self.sudo().last_sync = started

@@ -350,9 +350,9 @@ class CreditInsuranceCover(models.Model):
         return self._record_remote_many(backend, [decision], source)
 
     @api.model
-    def _record_remote_many(self, backend, decisions, source):
+    def _record_remote_many(self, backend, decisions, source, new_only=False):
         """:meth:`_record_remote` of many decisions: the covers they name
-        found in one query."""
+        found in one query. ``new_only``: see :meth:`_record_many`."""
         cover_ids = [d.insurer_cover_id for d in decisions if d.insurer_cover_id]
         job_ids = [d.job_id for d in decisions if not d.insurer_cover_id and d.job_id]
         by_ref, by_job = {}, {}
@@ -375,7 +375,7 @@ class CreditInsuranceCover(models.Model):
                 _logger.info("Insurer %s sent a decision on an unknown cover", backend.id)
         if not entries:
             return self.env["credit.insurance.cover.event"]
-        return self._record_many(entries, source)
+        return self._record_many(entries, source, new_only=new_only)
 
     def _fetch_answer(self):
         """Asks the insurer for the answer to a pending request."""

@@ -3,6 +3,35 @@ from odoo.tools import SQL
 
 from ..mappers import edifact
 
+# Sources whose decisions come in numbers: no chatter message per cover.
+BULK_SOURCES = ("sync", "file")
+
+
+class _CoverWrites:
+    """The covers' new values, written in one call per set of equal values
+    instead of one write per cover (tracking is logged by the caller)."""
+
+    def __init__(self, covers):
+        self.covers = covers.with_context(mail_notrack=True)
+        self.vals = {}
+
+    def add(self, cover, vals):
+        self.vals.setdefault(cover.id, {}).update(vals)
+
+    def flush(self, cover=None):
+        if cover is not None:
+            if cover.id not in self.vals:
+                return
+            groups = {None: ([cover.id], self.vals.pop(cover.id))}
+        else:
+            groups = {}
+            for cover_id, vals in self.vals.items():
+                key = tuple(sorted(vals.items()))
+                groups.setdefault(key, ([], vals))[0].append(cover_id)
+            self.vals = {}
+        for ids, vals in groups.values():
+            self.covers.browse(ids).write(vals)
+
 
 class CreditInsuranceCoverEvent(models.Model):
     """One request or decision in a cover's history, with the insurer's raw
@@ -127,11 +156,19 @@ class CreditInsuranceCoverEvent(models.Model):
                 older.setdefault(cover_id, self.browse(event_id))
         Cover = self.env["credit.insurance.cover"].sudo()
         covers = events.cover_id
-        tracked = list(Cover._track_get_fields())
+        # Synchronisations and limit lists: the history (amounts, dates, raw
+        # answer) is the audit trail and the insurer's chatter notes the run;
+        # one message per cover would cost more than the rest of the run.
+        quiet = all(event.source in BULK_SOURCES for event in events)
+        tracked = [] if quiet else list(Cover._track_get_fields())
         initial = {cover.id: {name: cover[name] for name in tracked} for cover in covers}
-        notes, shortfall = {}, Cover
+        notes, shortfall, applied, superseded = {}, Cover, [], []
+        writes = _CoverWrites(Cover)
         for event in events:
             cover = event.cover_id
+            # A cover seen again reads what the earlier decision wrote.
+            writes.flush(cover)
+            applied.append(event.id)
             # Tracked below for all covers at once.
             if event._refuses_a_change():
                 # An increase or a prolongation refused: the cover in force
@@ -143,13 +180,11 @@ class CreditInsuranceCoverEvent(models.Model):
                     amount=cover.amount,
                     currency=cover.currency_id.name,
                 )
-                cover.with_context(mail_notrack=True).write({"pending": False})
-                event.applied = True
+                writes.add(cover, {"pending": False})
                 continue
-            cover.with_context(mail_notrack=True).write(event._cover_vals())
-            event.applied = True
+            writes.add(cover, event._cover_vals())
             if event in superseding and cover.id in older:
-                older[cover.id].superseded = True
+                superseded.append(older[cover.id].id)
                 # Keep the insurer's vocabulary: a later decision supersedes.
                 notes[cover.id] = self.env._(
                     "Decision of %(date)s superseded by the insurer's %(answer)s.",
@@ -160,7 +195,12 @@ class CreditInsuranceCoverEvent(models.Model):
                 older[cover.id] = event
             if event.answer in ("reduced", "withdrawn", "expired"):
                 shortfall |= cover
-        covers._log_changes(tracked, initial, notes)
+        writes.flush()
+        self.browse(applied).write({"applied": True})
+        if superseded:
+            self.browse(superseded).write({"superseded": True})
+        if not quiet:
+            covers._log_changes(tracked, initial, notes)
         shortfall._check_shortfall()
 
     def _cover_vals(self):

@@ -36,7 +36,14 @@ FIELD_CLASSES = {
         "file_format",
         GUARDED: "api_key client_id client_secret app_key webhook_secret token token_expiry",
         VIEW_READONLY: "last_sync",
-        ACTION: "locked locked_reason login_failures",
+        # Shown from the insurer's session.
+        COMPUTED: "locked locked_reason login_failures",
+    },
+    "credit.insurance.backend.session": {
+        # Written only by the insurer calls (own cursor) and the unlock;
+        # administrators read it, nobody writes it.
+        GUARDED: "token token_expiry",
+        ACTION: "backend_id locked locked_reason login_failures",
     },
     "credit.insurance.policy": {
         DATA: "name insurer_ref active backend_id company_id currency_id date_start date_end "
