@@ -19,6 +19,8 @@ STATES = [
     ("rejected", "Rejected"),
     ("withdrawn", "Withdrawn"),
 ]
+# A claim in these states no longer holds its items: they may be claimed again.
+LOST_STATES = ("withdrawn", "rejected")
 # How far a claim has gone: an answer by hand never goes back.
 STEP = {
     "draft": 0,
@@ -251,6 +253,38 @@ class CreditInsuranceClaim(models.Model):
                         ", ".join(foreign.move_id.mapped("display_name")),
                     )
                 )
+            other = claim._claims_sharing_items()
+            if other:
+                raise ValidationError(
+                    self.env._(
+                        "These items are already claimed in %(claims)s: "
+                        "%(items)s. Withdraw that claim first, or leave them out.",
+                        claims=", ".join(other.mapped("name")),
+                        items=", ".join(
+                            (claim.item_ids & other.item_ids).move_id.mapped("display_name")
+                        ),
+                    )
+                )
+
+    def _claims_sharing_items(self, lines=None):
+        """The other live claims (neither withdrawn nor rejected) holding one
+        of these items. Read as the system: a claim the user cannot see
+        still holds its items."""
+        self.ensure_one()
+        lines = self.item_ids if lines is None else lines
+        if not lines:
+            return self.browse()
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("id", "!=", self.id),
+                    ("item_ids", "in", lines.ids),
+                    ("state", "not in", LOST_STATES),
+                ]
+            )
+            .with_env(self.env)
+        )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -292,9 +326,10 @@ class CreditInsuranceClaim(models.Model):
     # ------------------------------------------------------------------
 
     def _overdue_items(self):
-        """The customer's overdue open receivables in the claim's company."""
+        """The customer's overdue open receivables in the claim's company that
+        no other live claim holds."""
         self.ensure_one()
-        return self.env["account.move.line"].search(
+        items = self.env["account.move.line"].search(
             [
                 ("company_id", "=", self.company_id.id),
                 ("partner_id.commercial_partner_id", "=", self.partner_id.id),
@@ -306,6 +341,8 @@ class CreditInsuranceClaim(models.Model):
             ],
             order="date_maturity, id",
         )
+        claimed = self._claims_sharing_items(items)
+        return items - claimed.sudo().item_ids
 
     def _refresh_figures(self):
         """Amount claimed (the items' open amounts in the policy's currency,

@@ -435,7 +435,19 @@ class CreditInsuranceCover(models.Model):
             .sudo()
             .search([("applied", "=", False), ("effective_date", "<=", today)], order="id")
         )
-        for event in due:
+        stale = due._overtaken()
+        if stale:
+            stale.write({"applied": True, "superseded": True})
+            for event in stale:
+                event.cover_id._message_log(
+                    body=self.env._(
+                        "The insurer's %(answer)s announced for %(date)s was not applied: "
+                        "a later decision of the insurer replaced it.",
+                        answer=dict(edifact.ANSWERS)[event.answer].lower(),
+                        date=event.effective_date,
+                    )
+                )
+        for event in due - stale:
             event._apply()
 
     # ------------------------------------------------------------------

@@ -203,6 +203,30 @@ class CreditInsuranceCoverEvent(models.Model):
             covers._log_changes(tracked, initial, notes)
         shortfall._check_shortfall()
 
+    def _overtaken(self):
+        """The events a later final decision of the insurer on the same
+        cover (applied, not pending) has already replaced: a change
+        announced for a later date never overrides a newer decision."""
+        if not self:
+            return self
+        self.flush_model(["cover_id", "applied", "answer"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT ev.id
+                  FROM credit_insurance_cover_event ev
+                 WHERE ev.id = ANY(%(ids)s)
+                   AND EXISTS (
+                       SELECT 1 FROM credit_insurance_cover_event newer
+                        WHERE newer.cover_id = ev.cover_id AND newer.id > ev.id
+                          AND newer.applied AND newer.answer NOT IN %(pending)s)
+                """,
+                ids=self.ids,
+                pending=tuple(edifact.PENDING),
+            )
+        )
+        return self.browse(row[0] for row in rows)
+
     def _cover_vals(self):
         cover = self.cover_id
         if self.answer in edifact.PENDING:

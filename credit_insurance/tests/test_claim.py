@@ -163,6 +163,26 @@ class TestClaimFigures(ClaimCommon):
         with self.assertRaises(ValidationError):
             claim.case_id = other_case
 
+    def test_items_claimed_once(self):
+        """An item held by a live claim is neither proposed nor accepted in
+        another one; withdrawn, the claim releases it."""
+        self._book()
+        first = self._claim(self.atradius_policy)
+        self.assertEqual(first.item_ids, self._items(self.late, self.later))
+        second = self._claim(self.atradius_policy)
+        self.assertFalse(second.item_ids, "items already claimed are left out")
+        second.action_add_overdue_items()
+        self.assertFalse(second.item_ids)
+        with self.assertRaisesRegex(ValidationError, first.name), self.env.cr.savepoint():
+            second.item_ids = self._items(self.late)
+        with self.assertRaisesRegex(ValidationError, first.name), self.env.cr.savepoint():
+            self._claim(self.atradius_policy, item_ids=[Command.set(self._items(self.later).ids)])
+        self.env.invalidate_all()
+        self.assertFalse(second.item_ids)
+        first.with_user(self.controller).action_withdraw()
+        second.action_add_overdue_items()
+        self.assertEqual(second.item_ids, self._items(self.late, self.later))
+
 
 @tagged("post_install", "-at_install")
 class TestClaimSubmission(ClaimCommon):
@@ -228,6 +248,7 @@ class TestClaimSubmission(ClaimCommon):
         with self.assertRaises(UserError) as caught:
             claim.action_submit()
         self.assertIn("not matched with a buyer", str(caught.exception))
+        claim.action_withdraw()  # releases its items
         # Known, but without a cover: the insurer refuses the claim.
         self.env["credit.insurance.buyer"]._match(self.atradius, self.customer)
         claim = self._claim(
@@ -240,15 +261,12 @@ class TestClaimSubmission(ClaimCommon):
         self.assertFalse(claim.date_submitted)
         self.assertFalse(claim.insurer_ref)
         self.assertEqual(self.sandbox.count("/claims", "POST"), 1, "a refusal is not retried")
-        # Two claims on the same invoice.
         self._request(self.atradius_policy, 50000)
         self.Claim.browse(claim.ids).action_submit()
-        twice = self._claim(
-            self.atradius_policy, item_ids=[Command.set(self._items(self.late).ids)]
-        )
+        # Two claims on the same invoice: refused here before the insurer.
         with self.assertRaises(UserError) as caught:
-            twice.action_submit()
-        self.assertIn("already has a claim on some of these invoices", str(caught.exception))
+            self._claim(self.atradius_policy, item_ids=[Command.set(self._items(self.late).ids)])
+        self.assertIn(claim.name, str(caught.exception))
 
     def test_file_insurer_export_and_answers_by_hand(self):
         backend = self.env["credit.insurance.backend"].create(

@@ -62,6 +62,25 @@ class TestCreditControl(InsuranceCommon):
         self.assertEqual(partner.credit_exposure_insured, 50000)
         self.assertEqual(partner.credit_exposure_uninsured, 20000)
 
+    def test_announced_reduction_overtaken_by_a_newer_decision(self):
+        """A reduction announced for a later date, then a new approval: on
+        the reduction's date the newer approval stays in force."""
+        cover = self._request(self.atradius_policy, 80000)
+        later = self.today + timedelta(days=30)
+        self.sandbox.decide(cover.insurer_ref, 20000, kind="REDUCTION", effective=later)
+        self.atradius._sync()
+        self.sandbox.decide(cover.insurer_ref, 80000)
+        self.atradius._sync()
+        self.assertEqual((cover.state, cover.amount), ("approved", 80000))
+        reduction = cover.event_ids.filtered(lambda e: e.answer == "reduced")
+        self.assertFalse(reduction.applied)
+        with freeze_time(later):
+            self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual((cover.state, cover.amount), ("approved", 80000))
+        self.assertTrue(reduction.applied, "kept in the history, done with")
+        self.assertTrue(reduction.superseded)
+        self.assertIn("was not applied", cover.message_ids[:1].body)
+
     def test_reduction_takes_effect_on_its_date_and_holds(self):
         self.atradius_policy.shortfall_action = "hold"
         cover = self._request(self.atradius_policy, 80000)
