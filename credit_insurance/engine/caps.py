@@ -37,7 +37,9 @@ def insured_query(scope):
                                WHERE c.state IN ('approved', 'partial', 'reduced')), 0) AS covered,
                            COALESCE(BOOL_OR(c.state IN ('refused', 'withdrawn')), FALSE) AS refused
                       FROM credit_insurance_cover c
-                     WHERE c.buyer_id = b.id AND c.amount >= 0) cov
+                     WHERE c.buyer_id = b.id AND c.amount >= 0
+                       -- A cover past its expiry date covers nothing.
+                       AND (c.expiry_date IS NULL OR c.expiry_date >= %(today)s)) cov
               CROSS JOIN LATERAL (
                     SELECT MAX(%(discretionary)s) AS amount
                       FROM credit_insurance_policy pol

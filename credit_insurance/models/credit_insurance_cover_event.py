@@ -219,7 +219,9 @@ class CreditInsuranceCoverEvent(models.Model):
                    AND EXISTS (
                        SELECT 1 FROM credit_insurance_cover_event newer
                         WHERE newer.cover_id = ev.cover_id AND newer.id > ev.id
-                          AND newer.applied AND newer.answer NOT IN %(pending)s)
+                          AND newer.applied AND newer.answer NOT IN %(pending)s
+                          -- A refused increase leaves the cover as decided.
+                          AND newer.answer != 'refused')
                 """,
                 ids=self.ids,
                 pending=tuple(edifact.PENDING),

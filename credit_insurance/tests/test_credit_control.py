@@ -248,3 +248,14 @@ class TestCreditControl(InsuranceCommon):
         with self.assertRaisesRegex(UserError, "group Customer Ltd"):
             invoice._post(soft=False)
         self.assertEqual(invoice.state, "draft")
+
+    def test_expired_cover_no_longer_caps(self):
+        self._set_limit(self.customer, 200000)
+        cover = self._request(self.atradius_policy, 50000)
+        partner = self._partner()
+        self.assertEqual(partner.credit_limit_effective, 50000)
+        cover.sudo().expiry_date = self.today - timedelta(days=1)
+        partner.invalidate_recordset()
+        # Expired, not refused: the customer's own limit again (no discretionary limit).
+        self.assertEqual(partner.credit_limit_effective, 200000)
+        self.assertEqual(partner.credit_insured_limit, 0)
