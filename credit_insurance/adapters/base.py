@@ -18,7 +18,6 @@ Rules every insurer call follows:
 * the request log never holds a secret (see :func:`mask`).
 """
 
-import contextlib
 import json
 import logging
 import time
@@ -28,9 +27,11 @@ from urllib.parse import urlsplit
 
 import requests
 
+from odoo.addons.credit_management.engine import http_retry
+
 _logger = logging.getLogger(__name__)
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
+RETRY_STATUSES = http_retry.RETRY_STATUSES
 # A token is renewed this long before the insurer says it expires.
 TOKEN_MARGIN = timedelta(seconds=60)
 SECRET_KEYS = {"apikey", "api_key", "password", "client_secret", "access_token", "token", "app_key"}
@@ -188,32 +189,36 @@ class HttpAdapter:
     def send(self, method, path, *, retry=True, headers=None, **kwargs):
         """One request with the retry rules of the module; every attempt is logged."""
         url = self.url(path)
-        attempts = 1 + (max(self.config.max_retries, 0) if retry else 0)
-        for attempt in range(attempts):
-            started = time.monotonic()
-            response = error = None
-            try:
-                response = self.session.request(
-                    method, url, headers=headers, timeout=self.config.timeout, **kwargs
-                )
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                error = exc
-            self.log(method, url, kwargs, response, error, duration=time.monotonic() - started)
-            retryable = error is not None or response.status_code in RETRY_STATUSES
-            if not retryable:
-                return response
-            if attempt + 1 < attempts:
-                self.hooks.sleep(self.delay(attempt, response))
-        if error is not None:
-            raise InsurerError("unavailable", str(error.__class__.__name__))
-        raise InsurerError("unavailable", self.error_detail(response), response.status_code)
 
-    def delay(self, attempt, response):
-        delay = self.config.backoff * (2**attempt)
-        if response is not None and response.status_code == 429:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, float(response.headers.get("Retry-After") or 0))
-        return min(delay, self.config.backoff_cap)
+        def log(response, error, duration):
+            self.log(method, url, kwargs, response, error, duration=duration)
+
+        try:
+            return http_retry.send(
+                self.session,
+                method,
+                url,
+                self.policy(),
+                retry=retry,
+                sleep=self.hooks.sleep,
+                on_attempt=log,
+                headers=headers,
+                **kwargs,
+            )
+        except http_retry.Unavailable as error:
+            if error.response is None:
+                raise InsurerError("unavailable", error.detail) from None
+            raise InsurerError(
+                "unavailable", self.error_detail(error.response), error.status
+            ) from None
+
+    def policy(self):
+        return http_retry.Policy(
+            timeout=self.config.timeout,
+            max_retries=self.config.max_retries,
+            backoff=self.config.backoff,
+            backoff_cap=self.config.backoff_cap,
+        )
 
     def log(self, method, url, kwargs, response, error, *, duration):
         if not self.hooks.log:

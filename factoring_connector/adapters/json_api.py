@@ -14,13 +14,12 @@ Rules:
   gets the factor's first answer and never creates a second submission.
 """
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 
 import requests
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
+from odoo.addons.credit_management.engine import http_retry
 
 
 class FactorError(Exception):
@@ -71,30 +70,20 @@ class JsonApiAdapter:
     def _send(self, method, path, *, key, **kwargs):
         url = self.config.base_url.rstrip("/") + path
         headers = {"Authorization": f"Bearer {self.config.api_key}", "Idempotency-Key": key}
-        attempts = 1 + max(self.config.max_retries, 0)
-        response = error = None
-        for attempt in range(attempts):
-            response = error = None
-            try:
-                response = self.session.request(
-                    method, url, headers=headers, timeout=self.config.timeout, **kwargs
-                )
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                error = exc
-            if error is None and response.status_code not in RETRY_STATUSES:
-                return response
-            if attempt + 1 < attempts:
-                self.hooks.sleep(self._delay(attempt, response))
-        if error is not None:
-            raise FactorError("unavailable", error.__class__.__name__)
-        raise FactorError("unavailable", self._detail(response), response.status_code)
-
-    def _delay(self, attempt, response):
-        delay = self.config.backoff * (2**attempt)
-        if response is not None and response.status_code == 429:
-            with contextlib.suppress(ValueError):
-                delay = max(delay, float(response.headers.get("Retry-After") or 0))
-        return min(delay, self.config.backoff_cap)
+        policy = http_retry.Policy(
+            timeout=self.config.timeout,
+            max_retries=self.config.max_retries,
+            backoff=self.config.backoff,
+            backoff_cap=self.config.backoff_cap,
+        )
+        try:
+            return http_retry.send(
+                self.session, method, url, policy, sleep=self.hooks.sleep, headers=headers, **kwargs
+            )
+        except http_retry.Unavailable as error:
+            if error.response is None:
+                raise FactorError("unavailable", error.detail) from None
+            raise FactorError("unavailable", self._detail(error.response), error.status) from None
 
     @staticmethod
     def _detail(response):
