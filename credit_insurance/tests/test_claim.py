@@ -340,6 +340,61 @@ class TestClaimAccess(ClaimCommon):
             company_ids=[Command.set(cls.other_company.ids)],
         )
 
+    def _collector(self, login):
+        return new_test_user(
+            self.env,
+            login=login,
+            groups="base.group_user,credit_management.group_credit_control_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+
+    def test_collectors_see_the_claims_of_their_cases(self):
+        """A claim and its documents (the case file among them) are seen as
+        its collection case is: by its collector and its team, and by
+        managers; not by another collector."""
+        self._book()
+        self.case.message_post(
+            body="Call notes", attachments=[("call_notes.txt", b"Debtor's director is ill.")]
+        )
+        case_files = self.env["ir.attachment"].search(
+            [("res_model", "=", self.case._name), ("res_id", "=", self.case.id)]
+        )
+        claim = self._claim(self.atradius_policy)
+        claim.action_collect_documents()
+        documents = claim.document_ids
+        self.assertEqual(len(documents), 5)
+        other = self._collector("claim_other_collector")
+        Attachment = self.env["ir.attachment"].with_user(other)
+        self.assertFalse(self.Claim.with_user(other).search([]))
+        with self.assertRaises(AccessError):
+            claim.with_user(other).read(["name"])
+        for attachments in (documents, case_files):
+            self.assertFalse(Attachment.search([("id", "in", attachments.ids)]))
+            self.assertFalse(
+                Attachment.search([("res_model", "=", attachments[0].res_model)]), attachments
+            )
+            with self.assertRaises(AccessError):
+                attachments.with_user(other).read(["raw"])
+        # Nor can a claim be filed on a customer whose case the collector does not see.
+        with self.assertRaises(AccessError):
+            self._claim(
+                self.atradius_policy,
+                user=other,
+                item_ids=[Command.set(self._items(self.not_due).ids)],
+            )
+        # Its collector, a member of the case's team, the team's leader and a manager do.
+        member, leader = self._collector("claim_team_member"), self._collector("claim_team_lead")
+        self.case.team_id = self.env["credit.collection.team"].create(
+            {"name": "Claims team", "user_id": leader.id, "member_ids": [Command.set(member.ids)]}
+        )
+        for user in (self.controller, member, leader, self.manager):
+            self.assertEqual(self.Claim.with_user(user).search([]), claim, user.login)
+            seen = Attachment.with_user(user).search([("id", "in", (documents | case_files).ids)])
+            self.assertEqual(seen, documents | case_files, user.login)
+            self.assertTrue(documents.with_user(user)[0].raw)
+        self.assertFalse(self.Claim.with_user(other).search([]))
+
     def test_accounting_user_without_credit_rights(self):
         self._book()
         claim = self._claim(self.atradius_policy)
