@@ -161,3 +161,40 @@ class TestInsuranceSecurity(InsuranceCommon):
         with self.assertRaises(UserError):
             self._request(self.allianz_policy, 10000, key=key)
         self.assertEqual(self.sandbox.count("/covers", "POST"), 1)
+
+    def test_buyer_with_covers_keeps_its_customer_and_id(self):
+        """Covers, their history and the exposure they cap stay with the
+        customer and the insurer's buyer they were granted for."""
+        cover = self._request(self.atradius_policy, 10000)
+        buyer = cover.buyer_id
+        ref = buyer.insurer_ref
+        self.assertTrue(ref)
+        for env_buyer in (buyer.with_user(self.manager), buyer.with_user(self.admin), buyer.sudo()):
+            for vals in (
+                {"partner_id": self.unknown.id},
+                {"partner_id": False},
+                {"insurer_ref": "OTHER-1"},
+                {"insurer_ref": False},
+            ):
+                with self.assertRaisesRegex(UserError, "has covers"), self.env.cr.savepoint():
+                    env_buyer.write(vals)
+        # Whatever the cover's state.
+        cover.sudo().state = "withdrawn"
+        with self.assertRaisesRegex(UserError, "has covers"), self.env.cr.savepoint():
+            buyer.with_user(self.manager).write({"partner_id": self.unknown.id})
+        # The same values again (a contact stands for its company) change nothing.
+        buyer.with_user(self.manager).write(
+            {"partner_id": self.customer_contact.id, "insurer_ref": ref}
+        )
+        self.assertEqual((buyer.partner_id, buyer.insurer_ref), (self.customer, ref))
+        self.assertEqual(cover.partner_id, self.customer)
+        # A buyer without covers is still resolved by hand.
+        pending = (
+            self.env["credit.insurance.buyer"]
+            .sudo()
+            .create({"backend_id": self.atradius.id, "insurer_ref": "B-77"})
+        )
+        pending.with_user(self.manager).write(
+            {"partner_id": self.unknown.id, "insurer_ref": "B-78"}
+        )
+        self.assertEqual((pending.partner_id, pending.match_state), (self.unknown, "matched"))
