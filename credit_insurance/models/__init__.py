@@ -17,3 +17,4 @@ from . import credit_insurance_filing_mixin
 from . import credit_insurance_declaration
 from . import credit_insurance_declaration_line
 from . import credit_insurance_claim
+from . import ir_attachment

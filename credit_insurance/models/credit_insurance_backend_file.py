@@ -1,12 +1,13 @@
 import dataclasses
 
 from odoo import fields, models
-from odoo.addons.credit_management.engine import spreadsheet
+from odoo.addons.credit_management.engine import privilege, spreadsheet
 from odoo.exceptions import AccessError, UserError
 
 from ..adapters import file as file_transport
 from ..engine import matching
 from ..mappers import limit_list
+from .credit_insurance_buyer import INSURER_BUYER_ID
 
 # Column title fields of the backend, by the limit list's neutral keys.
 COLUMN_FIELDS = {
@@ -417,7 +418,8 @@ class CreditInsuranceBackend(models.Model):
             if decision.buyer_ref and limit_list.key(buyer.insurer_ref) != limit_list.key(
                 decision.buyer_ref
             ):
-                buyer.write({"insurer_ref": decision.buyer_ref, "match_state": "matched"})
+                with privilege.granted(INSURER_BUYER_ID):
+                    buyer.write({"insurer_ref": decision.buyer_ref, "match_state": "matched"})
             result.append((number, policy, decision, buyer))
         return result
 

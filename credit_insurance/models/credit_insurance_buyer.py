@@ -1,9 +1,14 @@
 import json
 
 from odoo import api, fields, models
+from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import AccessError, UserError
 
 from ..mappers import Decision
+
+# Granted to the insurer's own limit lists when they name their buyer id for
+# a buyer known by its legal id (see credit_insurance_backend_file.py).
+INSURER_BUYER_ID = "insurance_insurer_buyer_id"
 
 MATCH_STATES = [
     ("matched", "Matched"),
@@ -98,10 +103,43 @@ class CreditInsuranceBuyer(models.Model):
             vals = {**vals, "partner_id": partner.commercial_partner_id.id}
             if "match_state" not in vals and all(buyer.insurer_ref for buyer in self):
                 vals["match_state"] = "matched"
+        self._check_binding_kept(vals)
         result = super().write(vals)
         if vals.get("partner_id"):
             self.filtered("held_decisions")._record_held()
         return result
+
+    def _check_binding_kept(self, vals):
+        """A buyer with covers (in any state) keeps its customer and its
+        insurer buyer id: the covers, their history and the exposure they
+        cap belong to that customer at that insurer."""
+        changed = [
+            buyer
+            for buyer in self
+            if ("partner_id" in vals and (vals["partner_id"] or False) != buyer.partner_id.id)
+            or (
+                "insurer_ref" in vals
+                and (vals["insurer_ref"] or False) != (buyer.insurer_ref or False)
+                and not privilege.has(INSURER_BUYER_ID)
+            )
+        ]
+        if not changed:
+            return
+        self.check_access("write")  # a stranger learns nothing of the covers
+        # Read as the system: covers count whoever writes, only to refuse.
+        covered = (
+            self.env["credit.insurance.cover"]
+            .sudo()
+            .search([("buyer_id", "in", [buyer.id for buyer in changed])])
+        )
+        if covered:
+            raise UserError(
+                self.env._(
+                    "%s has covers: its customer and insurer buyer ID are kept. For another "
+                    "customer or buyer of the insurer, request a cover for that one.",
+                    ", ".join(covered.buyer_id.sudo().mapped("display_name")),
+                )
+            )
 
     def _record_held(self):
         """Records the limit list decisions held until the customer was

@@ -141,6 +141,19 @@ class CreditInsuranceDeclaration(models.Model):
         "This period of the policy is already declared: correct that declaration.",
     )
 
+    # A policy's periods are declared once: the declarations of a policy
+    # (each covers all its countries) never overlap, corrections aside (they
+    # share the period of the declaration they correct). The policy as an
+    # int4range: equality in a GiST index without the btree_gist extension.
+    # Deferred to the commit: _check_period explains the common case first.
+    _no_overlap = models.Constraint(
+        "EXCLUDE USING gist (int4range(policy_id, policy_id, '[]') WITH =, "
+        "daterange(date_start, date_end, '[]') WITH &&) "
+        "WHERE (correction_of_id IS NULL AND state <> 'superseded') "
+        "DEFERRABLE INITIALLY DEFERRED",
+        "The period of this declaration overlaps another declaration of the same policy.",
+    )
+
     @api.depends("policy_id.name", "date_start", "date_end", "correction_of_id")
     def _compute_name(self):
         for declaration in self:
@@ -226,10 +239,66 @@ class CreditInsuranceDeclaration(models.Model):
                         declaration.name,
                     )
                 )
+            declaration._check_policy_period()
             if policy.date_end and declaration.date_start > policy.date_end:
                 raise UserError(
                     self.env._("Policy %s had ended by the start of this period.", policy.name)
                 )
+
+    def _check_policy_period(self):
+        """The period is one of the policy's declaration periods (a
+        correction's, the one it corrects) and overlaps no other
+        declaration of the policy."""
+        policy, period = self.policy_id, (self.date_start, self.date_end)
+        corrected = self.correction_of_id
+        if corrected:
+            if period != (corrected.date_start, corrected.date_end):
+                raise UserError(
+                    self.env._(
+                        "A correction declares the period of the declaration it corrects: "
+                        "%(start)s to %(end)s.",
+                        start=corrected.date_start,
+                        end=corrected.date_end,
+                    )
+                )
+            return
+        start, end = policy._declaration_period(self.date_start)
+        if period != (start, end):
+            raise UserError(
+                self.env._(
+                    "%(start)s to %(end)s is not a declaration period of policy %(policy)s "
+                    "(%(periodicity)s, counted from the month it starts): the period of "
+                    "%(start)s runs from %(first)s to %(last)s.",
+                    policy=policy.name,
+                    periodicity=dict(
+                        policy._fields["declaration_periodicity"]._description_selection(self.env)
+                    )[policy.declaration_periodicity],
+                    start=self.date_start,
+                    end=self.date_end,
+                    first=start,
+                    last=end,
+                )
+            )
+        overlapping = self.search(
+            [
+                ("id", "!=", self.id),
+                ("policy_id", "=", policy.id),
+                ("date_start", "<=", self.date_end),
+                ("date_end", ">=", self.date_start),
+                ("correction_of_id", "=", False),
+                ("state", "!=", "superseded"),
+            ]
+        )
+        if overlapping:
+            raise UserError(
+                self.env._(
+                    "The period %(start)s to %(end)s overlaps %(others)s of the same policy: "
+                    "a period is declared once (correct a declaration sent instead).",
+                    start=self.date_start,
+                    end=self.date_end,
+                    others=", ".join(overlapping.mapped("name")),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Figures
@@ -536,11 +605,14 @@ class CreditInsuranceDeclaration(models.Model):
             periods = turnover.periods_ended(
                 first, today, policy.declaration_periodicity, anchor, policy.date_end
             )
-            known = set(self.search([("policy_id", "=", policy.id)]).mapped("date_start"))
+            # Periods declared already, in the policy's periods of then too.
+            known = [
+                (d.date_start, d.date_end) for d in self.search([("policy_id", "=", policy.id)])
+            ]
             vals_list += [
                 {"policy_id": policy.id, "date_start": start, "date_end": end}
                 for start, end in periods
-                if start not in known
+                if not any(first <= end and start <= last for first, last in known)
             ]
         declarations = self.create(vals_list)
         activity_type = self._deadline_activity_type()

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine import turnover
+
 
 class CreditInsurancePolicy(models.Model):
     """A credit insurance policy: what the insurer covers and on which terms."""
@@ -202,6 +204,13 @@ class CreditInsurancePolicy(models.Model):
     def _check_dates(self):
         if any(p.date_start and p.date_end and p.date_end < p.date_start for p in self):
             raise ValidationError(self.env._("A policy cannot end before it starts."))
+
+    def _declaration_period(self, day):
+        """``(start, end)`` of this policy's declaration period containing
+        ``day``: periods are counted from the month the policy starts."""
+        self.ensure_one()
+        anchor = self.date_start.month if self.date_start else 1
+        return turnover.period_of(day, self.declaration_periodicity, anchor)
 
     def _covers_country(self, country):
         self.ensure_one()

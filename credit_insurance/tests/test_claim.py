@@ -221,6 +221,59 @@ class TestClaimSubmission(ClaimCommon):
         )
         self.assertEqual(claim.insurer_message, "Paid in full.")
 
+    def test_documents_of_a_claim_sent_are_kept(self):
+        """Through ir.attachment too: a draft's documents may change; once
+        the claim is submitted none is added, changed, moved or deleted, by
+        its collector, a manager or the chatter."""
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.action_collect_documents()
+        Attachment = self.env["ir.attachment"].with_user(self.controller)
+        on_claim = {"res_model": claim._name, "res_id": claim.id}
+        # A draft: its documents are worked on.
+        draft_doc = claim.document_ids.filtered(lambda a: a.description == "invoice")[:1]
+        draft_doc.with_user(self.controller).write({"name": "renamed.html"})
+        draft_doc.with_user(self.controller).unlink()
+        Attachment.create({"name": "letter.txt", "raw": b"Registered letter", **on_claim})
+        loose = Attachment.create({"name": "loose.txt", "raw": b"Not a document yet"})
+        claim.action_submit()
+        self.assertEqual(claim.state, "submitted")
+        documents = claim.document_ids
+        checksums = documents.mapped("checksum")
+        doc = documents[0]
+        for user in (self.controller, self.manager):
+            for change in (
+                lambda d: d.write({"raw": b"forged"}),
+                lambda d: d.write({"name": "other.pdf"}),
+                lambda d: d.write({"res_model": "res.partner", "res_id": self.customer.id}),
+                lambda d: d.unlink(),
+            ):
+                with self.assertRaisesRegex(UserError, "kept as sent"):
+                    change(doc.with_user(user))
+            with self.assertRaisesRegex(UserError, "kept as sent"):
+                Attachment.with_user(user).create({"name": "x.pdf", "raw": b"x", **on_claim})
+            with self.assertRaisesRegex(UserError, "kept as sent"):
+                Attachment.with_user(user).with_context(
+                    default_res_model=claim._name, default_res_id=claim.id
+                ).create({"name": "y.pdf", "raw": b"y"})
+        with self.assertRaisesRegex(UserError, "kept as sent"):
+            loose.write(on_claim)
+        with self.assertRaisesRegex(UserError, "kept as sent"):
+            claim.with_user(self.controller).write({"document_ids": [Command.unlink(doc.id)]})
+        # The chatter and the mail gateway write attachments as the superuser.
+        with self.assertRaisesRegex(UserError, "kept as sent"):
+            claim.sudo().message_post(body="More", attachments=[("z.txt", b"z")])
+        with self.assertRaisesRegex(UserError, "kept as sent"):
+            self.env["ir.attachment"].sudo().browse(doc.id).unlink()
+        # Odoo's own upkeep still works: the same content again, a sharing token.
+        doc.sudo().write({"raw": doc.raw, "mimetype": doc.mimetype})
+        doc.with_user(self.controller).generate_access_token()
+        self.env.invalidate_all()
+        self.assertEqual(claim.document_ids, documents)
+        self.assertEqual(claim.document_ids.mapped("checksum"), checksums)
+        self.assertFalse(loose.res_model)
+
     def test_allianz_acknowledged_then_partly_paid(self):
         self._request(self.allianz_policy, 50000)
         self._book()
@@ -339,6 +392,61 @@ class TestClaimAccess(ClaimCommon):
             company_id=cls.other_company.id,
             company_ids=[Command.set(cls.other_company.ids)],
         )
+
+    def _collector(self, login):
+        return new_test_user(
+            self.env,
+            login=login,
+            groups="base.group_user,credit_management.group_credit_control_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+
+    def test_collectors_see_the_claims_of_their_cases(self):
+        """A claim and its documents (the case file among them) are seen as
+        its collection case is: by its collector and its team, and by
+        managers; not by another collector."""
+        self._book()
+        self.case.message_post(
+            body="Call notes", attachments=[("call_notes.txt", b"Debtor's director is ill.")]
+        )
+        case_files = self.env["ir.attachment"].search(
+            [("res_model", "=", self.case._name), ("res_id", "=", self.case.id)]
+        )
+        claim = self._claim(self.atradius_policy)
+        claim.action_collect_documents()
+        documents = claim.document_ids
+        self.assertEqual(len(documents), 5)
+        other = self._collector("claim_other_collector")
+        Attachment = self.env["ir.attachment"].with_user(other)
+        self.assertFalse(self.Claim.with_user(other).search([]))
+        with self.assertRaises(AccessError):
+            claim.with_user(other).read(["name"])
+        for attachments in (documents, case_files):
+            self.assertFalse(Attachment.search([("id", "in", attachments.ids)]))
+            self.assertFalse(
+                Attachment.search([("res_model", "=", attachments[0].res_model)]), attachments
+            )
+            with self.assertRaises(AccessError):
+                attachments.with_user(other).read(["raw"])
+        # Nor can a claim be filed on a customer whose case the collector does not see.
+        with self.assertRaises(AccessError):
+            self._claim(
+                self.atradius_policy,
+                user=other,
+                item_ids=[Command.set(self._items(self.not_due).ids)],
+            )
+        # Its collector, a member of the case's team, the team's leader and a manager do.
+        member, leader = self._collector("claim_team_member"), self._collector("claim_team_lead")
+        self.case.team_id = self.env["credit.collection.team"].create(
+            {"name": "Claims team", "user_id": leader.id, "member_ids": [Command.set(member.ids)]}
+        )
+        for user in (self.controller, member, leader, self.manager):
+            self.assertEqual(self.Claim.with_user(user).search([]), claim, user.login)
+            seen = Attachment.with_user(user).search([("id", "in", (documents | case_files).ids)])
+            self.assertEqual(seen, documents | case_files, user.login)
+            self.assertTrue(documents.with_user(user)[0].raw)
+        self.assertFalse(self.Claim.with_user(other).search([]))
 
     def test_accounting_user_without_credit_rights(self):
         self._book()

@@ -1,14 +1,17 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import openpyxl
 from dateutil.relativedelta import relativedelta
+from psycopg2 import errors
 
 from odoo import Command
 from odoo.addons.credit_management.engine import check
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..engine import turnover
 from .common import InsuranceCommon
@@ -273,6 +276,79 @@ class TestDeclarationFigures(DeclarationCommon):
         )
         with self.assertRaises(UserError):
             self._declare(start=self.today.replace(day=1), end=self.today + relativedelta(day=31))
+
+    def test_a_period_of_the_policy_declared_once(self):
+        """A declaration covers one period of its policy, and no two
+        declarations of a policy overlap (each covers all its countries),
+        even once the policy's periodicity changed; corrections excepted."""
+        for start, end in (
+            (self.start + timedelta(days=1), self.end),
+            (self.start, self.end - timedelta(days=1)),
+            (self.start0, self.end),
+        ):
+            with (
+                self.assertRaisesRegex(UserError, "is not a declaration period"),
+                self.env.cr.savepoint(),
+            ):
+                self._declare(start=start, end=end)
+        last = self._declare()
+        before = self._declare(start=self.start0, end=self.end0)
+        last.action_send()
+        self.assertEqual(last.state, "accepted")
+        # The policy now declares quarters, the last one ending with last month.
+        self.policy.write(
+            {
+                "declaration_periodicity": "quarterly",
+                "date_start": self.start - relativedelta(months=2),
+            }
+        )
+        quarter = (self.start - relativedelta(months=2), self.end)
+        self.assertEqual(self.policy._declaration_period(self.start), quarter)
+        with (
+            self.assertRaisesRegex(UserError, "is not a declaration period"),
+            self.env.cr.savepoint(),
+        ):
+            month = self.start - relativedelta(months=3)
+            self._declare(start=month, end=month + relativedelta(day=31))
+        with (
+            self.assertRaisesRegex(UserError, f"overlaps .*{re.escape(before.name)}"),
+            self.env.cr.savepoint(),
+        ):
+            self._declare(*(self.policy, *quarter))
+        before.unlink()
+        with (
+            self.assertRaisesRegex(
+                UserError, f"overlaps {re.escape(last.name)} of the same policy"
+            ),
+            self.env.cr.savepoint(),
+        ):
+            self._declare(*(self.policy, *quarter))
+        self.assertFalse(self.Declaration._propose_due(self.policy), "the quarter is declared")
+        # Another policy (monthly) declares its own periods.
+        self.assertEqual(self._declare(self.atradius_policy).state, "draft")
+        # A correction declares the period it corrects, and only that one.
+        action = last.with_user(self.controller).action_correct()
+        correction = self.Declaration.browse(action["res_id"])
+        self.assertEqual((correction.date_start, correction.date_end), (self.start, self.end))
+        with (
+            self.assertRaisesRegex(UserError, "period of the declaration it corrects"),
+            self.env.cr.savepoint(),
+        ):
+            correction.write({"date_start": quarter[0]})
+        # The database refuses overlaps that reach it another way (at commit).
+        draft = self._declare(self.atradius_policy, self.start0, self.end0)
+        draft.invalidate_recordset()
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(errors.ExclusionViolation),
+            self.env.cr.savepoint(),
+        ):
+            self.env.cr.execute(
+                "UPDATE credit_insurance_declaration SET date_end = %s WHERE id = %s",
+                (self.end, draft.id),
+            )
+            self.env.cr.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        self.env.cr.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def test_declarations_due_are_proposed_with_a_deadline(self):
         self.policy.write(

@@ -1,10 +1,12 @@
 import uuid
+from datetime import timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from ..adapters import InsurerError
+from ..engine import turnover
 from .common import InsuranceCommon
 
 
@@ -161,3 +163,101 @@ class TestInsuranceSecurity(InsuranceCommon):
         with self.assertRaises(UserError):
             self._request(self.allianz_policy, 10000, key=key)
         self.assertEqual(self.sandbox.count("/covers", "POST"), 1)
+
+    def test_buyer_with_covers_keeps_its_customer_and_id(self):
+        """Covers, their history and the exposure they cap stay with the
+        customer and the insurer's buyer they were granted for."""
+        cover = self._request(self.atradius_policy, 10000)
+        buyer = cover.buyer_id
+        ref = buyer.insurer_ref
+        self.assertTrue(ref)
+        for env_buyer in (buyer.with_user(self.manager), buyer.with_user(self.admin), buyer.sudo()):
+            for vals in (
+                {"partner_id": self.unknown.id},
+                {"partner_id": False},
+                {"insurer_ref": "OTHER-1"},
+                {"insurer_ref": False},
+            ):
+                with self.assertRaisesRegex(UserError, "has covers"), self.env.cr.savepoint():
+                    env_buyer.write(vals)
+        # Whatever the cover's state.
+        cover.sudo().state = "withdrawn"
+        with self.assertRaisesRegex(UserError, "has covers"), self.env.cr.savepoint():
+            buyer.with_user(self.manager).write({"partner_id": self.unknown.id})
+        # The same values again (a contact stands for its company) change nothing.
+        buyer.with_user(self.manager).write(
+            {"partner_id": self.customer_contact.id, "insurer_ref": ref}
+        )
+        self.assertEqual((buyer.partner_id, buyer.insurer_ref), (self.customer, ref))
+        self.assertEqual(cover.partner_id, self.customer)
+        # A buyer without covers is still resolved by hand.
+        pending = (
+            self.env["credit.insurance.buyer"]
+            .sudo()
+            .create({"backend_id": self.atradius.id, "insurer_ref": "B-77"})
+        )
+        pending.with_user(self.manager).write(
+            {"partner_id": self.unknown.id, "insurer_ref": "B-78"}
+        )
+        self.assertEqual((pending.partner_id, pending.match_state), (self.unknown, "matched"))
+
+    def test_sales_manager_without_credit_rights(self):
+        """A Sales Manager (with `sale`, else an internal user managing
+        contacts) neither reads nor writes the insurance records, nor reads
+        the credit fields of customers and invoices."""
+        groups = "base.group_user,base.group_partner_manager"
+        sale_manager = self.env.ref("sales_team.group_sale_manager", raise_if_not_found=False)
+        if sale_manager:
+            groups += ",sales_team.group_sale_manager"
+        user = new_test_user(
+            self.env,
+            login="insurance_sales_manager",
+            groups=groups,
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.assertFalse(user.has_group("credit_management.group_credit_control_user"))
+        self.assertEqual(
+            bool(sale_manager and sale_manager in user.all_group_ids), bool(sale_manager)
+        )
+        cover = self._request(self.atradius_policy, 10000)
+        start, end = turnover.period_of(self.today.replace(day=1) - timedelta(days=1), "monthly")
+        declaration = self.env["credit.insurance.declaration"].create(
+            {"policy_id": self.atradius_policy.id, "date_start": start, "date_end": end}
+        )
+        claim = self.env["credit.insurance.claim"].create(
+            {"policy_id": self.atradius_policy.id, "partner_id": self.customer.id}
+        )
+        writes = [
+            (self.atradius_policy, {"indemnity_percent": 100}),
+            (cover.buyer_id, {"insurer_ref": "MINE"}),
+            (cover, {"amount": 1e9}),
+            (claim, {"note": "Mine"}),
+            (declaration, {"note": "Mine"}),
+        ]
+        for record, vals in writes:
+            with self.subTest(model=record._name):
+                as_user = record.with_user(user)
+                with self.assertRaises(AccessError):
+                    as_user.search([])
+                with self.assertRaises(AccessError):
+                    as_user.read(["display_name"])
+                with self.assertRaises(AccessError):
+                    as_user.write(vals)
+        # The credit fields of a customer and an invoice stay hidden.
+        invoice = self._invoice(self.customer, 100)
+        for record in (self.customer, invoice):
+            hidden = [
+                name
+                for name, field in record._fields.items()
+                if field.groups
+                and {"credit_management", "credit_management_sale", "credit_insurance"}
+                & set(field._modules)
+            ]
+            self.assertTrue(hidden or record._name == "account.move", record._name)
+            for name in hidden:
+                with self.subTest(model=record._name, field=name), self.assertRaises(AccessError):
+                    record.with_user(user).read([name])
+        self.assertIn("credit_insurance_cover_ids", self.customer._fields)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(user).read(["credit_insurance_cover_ids", "credit_hold"])

@@ -1,7 +1,8 @@
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from .common import FactoringCommon
@@ -118,6 +119,52 @@ class TestContractAccess(FactoringCommon):
             self.env["factoring.contract"].with_user(self.salesman).search([])
         with self.assertRaises(AccessError):
             self.env["factoring.debtor.approval"].with_user(self.salesman).search([])
+
+    def test_sales_manager_without_credit_rights(self):
+        """A Sales Manager (with `sale`, else an internal user managing
+        contacts) neither reads nor writes factoring contracts and batches,
+        nor reads the factoring of invoices and customers."""
+        groups = "base.group_user,base.group_partner_manager"
+        sale_manager = self.env.ref("sales_team.group_sale_manager", raise_if_not_found=False)
+        if sale_manager:
+            groups += ",sales_team.group_sale_manager"
+        user = new_test_user(
+            self.env,
+            login="factoring_sales_manager",
+            groups=groups,
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.assertEqual(
+            bool(sale_manager and sale_manager in user.all_group_ids), bool(sale_manager)
+        )
+        batch = self.env["factoring.batch"].create({"contract_id": self.contract.id})
+        for record, vals in (
+            (self.contract, {"advance_percent": 99}),
+            (batch, {"contract_id": self.contract.id}),
+            (self.approval, {"amount": 99999}),
+        ):
+            with self.subTest(model=record._name):
+                as_user = record.with_user(user)
+                with self.assertRaises(AccessError):
+                    as_user.search([])
+                with self.assertRaises(AccessError):
+                    as_user.read(["display_name"])
+                with self.assertRaises(AccessError):
+                    as_user.write(vals)
+        with self.assertRaises(AccessError):
+            self.env["factoring.batch"].with_user(user).create({"contract_id": self.contract.id})
+        invoice = self._invoice(self.debtor, 1000)
+        for record in (invoice, self.debtor):
+            hidden = [
+                name
+                for name, field in record._fields.items()
+                if field.groups and "factoring_connector" in field._modules
+            ]
+            self.assertTrue(hidden, record._name)
+            for name in hidden:
+                with self.subTest(model=record._name, field=name), self.assertRaises(AccessError):
+                    record.with_user(user).read([name])
 
     def test_managers_change_contracts(self):
         self.contract.with_user(self.manager).advance_percent = 80
