@@ -5,7 +5,8 @@ installment); it is *insured* under a policy when its customer is a buyer
 of the policy's insurer with a cover in force under the policy (approved,
 partly approved, reduced) or, without any cover decision and never refused
 or withdrawn, when the policy has a discretionary limit; the policy's
-countries and period (on the item's accounting date) apply.
+countries and period, and the covers' expiry dates, apply on the item's
+accounting date (a cover expired by then decides nothing).
 
 The *reference due date* is the item's due date, or the new due date of an
 extension the insurer accepted. From it:
@@ -30,6 +31,10 @@ from odoo.tools import SQL
 
 COVERING = ("approved", "partial", "reduced")
 BLOCKING = ("refused", "withdrawn")
+# A cover (or a refusal) past its expiry date decides nothing, as in
+# engine/caps.py; here on the item's date: a delivery made while the cover
+# ran stays insured after it expired, one made later is not.
+IN_FORCE_AT_DELIVERY = SQL("(c.expiry_date IS NULL OR c.expiry_date >= aml.date)")
 
 
 def insert_query(company_ids, today, uid, countries):
@@ -66,11 +71,11 @@ def insert_query(company_ids, today, uid, countries):
                                           WHERE pc.%(policy_col)s = pol.id))
            AND (EXISTS (SELECT 1 FROM credit_insurance_cover c
                          WHERE c.policy_id = pol.id AND c.buyer_id = b.id
-                           AND c.state IN %(covering)s)
+                           AND c.state IN %(covering)s AND %(in_force)s)
                 OR (pol.discretionary_limit > 0
                     AND NOT EXISTS (SELECT 1 FROM credit_insurance_cover c
                                      WHERE c.buyer_id = b.id
-                                       AND c.state IN %(decided)s)))
+                                       AND c.state IN %(decided)s AND %(in_force)s)))
         ON CONFLICT (policy_id, move_line_id) DO NOTHING
         """,
         uid=uid,
@@ -81,6 +86,7 @@ def insert_query(company_ids, today, uid, countries):
         country_col=SQL.identifier(country_col),
         covering=COVERING,
         decided=COVERING + BLOCKING,
+        in_force=IN_FORCE_AT_DELIVERY,
     )
 
 

@@ -90,6 +90,16 @@ class TestOverdueDeadlines(OverdueCommon):
         new_invoice = self._late_invoice(300, 3)
         self.assertFalse(self._rows(self.atradius_policy, new_invoice))
 
+    def test_expired_cover_insures_only_deliveries_before_its_expiry(self):
+        cover = self._request(self.atradius_policy, 50000)
+        cover.sudo().expiry_date = self._day(-20)
+        before = self._late_invoice(1000, 10)  # booked 40 days ago, cover running
+        after = self._invoice(self.customer, 600, due_days=-2, date_days=-10)
+        self.assertEqual(self._rows(self.atradius_policy).move_id, before)
+        # Expired, it is not a decision either: the discretionary limit applies.
+        self.atradius_policy.discretionary_limit = 10000
+        self.assertEqual(self._rows(self.atradius_policy).move_id, before | after)
+
     def test_contact_invoice_counts_for_the_buyer(self):
         self._request(self.atradius_policy, 50000)
         invoice = self._late_invoice(700, 4, partner=self.customer_contact)
