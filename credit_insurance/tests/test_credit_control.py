@@ -259,3 +259,32 @@ class TestCreditControl(InsuranceCommon):
         # Expired, not refused: the customer's own limit again (no discretionary limit).
         self.assertEqual(partner.credit_limit_effective, 200000)
         self.assertEqual(partner.credit_insured_limit, 0)
+
+    def test_covers_of_a_policy_not_in_force_neither_cap_nor_block(self):
+        """The insurer covers nothing outside the policy's life, and its
+        decisions stop binding: the customer's own limit applies again."""
+        self._set_limit(self.customer, 200000)
+        self._request(self.atradius_policy, 50000)
+        partner = self._partner()
+        self.assertEqual(partner.credit_limit_effective, 50000)
+        for vals in (
+            {"active": False},
+            {"date_end": self.today - timedelta(days=1)},
+            {"date_start": self.today + timedelta(days=1)},
+        ):
+            self.atradius_policy.write(vals)
+            partner.invalidate_recordset()
+            self.assertEqual(
+                (partner.credit_limit_effective, partner.credit_insured_limit), (200000, 0), vals
+            )
+            self.atradius_policy.write({"active": True, "date_start": False, "date_end": False})
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 50000)
+        # A refusal under an ended policy no longer keeps the customer at zero.
+        self._request(self.allianz_policy, 600000)
+        self.atradius_policy.date_end = self.today - timedelta(days=1)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 0)
+        self.allianz_policy.date_end = self.today - timedelta(days=1)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 200000)
