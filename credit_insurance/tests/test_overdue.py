@@ -255,7 +255,7 @@ class TestOverdueNotices(OverdueCommon):
         notice.with_user(self.controller).action_fetch_answer()
         self.assertEqual((notice.state, row.state), ("accepted", "rescheduled"))
 
-    def test_atradius_extension_moves_the_deadline(self):
+    def test_atradius_extension_moves_the_due_date_within_the_mep(self):
         self._request(self.atradius_policy, 50000)
         self._late_invoice(1000, 10)
         row = self._rows(self.atradius_policy)
@@ -264,7 +264,13 @@ class TestOverdueNotices(OverdueCommon):
         self.assertEqual(notice.state, "accepted", "201: decided at once")
         self.assertEqual(row.state, "extended")
         self.assertEqual(row.date_due, self._day(20))
-        self.assertEqual(row.deadline, self._day(110))
+        # The MEP runs from the original due date, and the deadline from its end.
+        self.assertEqual(row.date_mep, self._day(50), "original due date + MEP 60")
+        self.assertEqual(row.deadline, self._day(80), "30 days after the MEP")
+        # Counted from the default: the extended due date is the one missed.
+        self.atradius_policy.write({"overdue_deadline_basis": "due", "overdue_notice_days": 15})
+        self._rows(self.atradius_policy)
+        self.assertEqual((row.date_mep, row.deadline), (self._day(50), self._day(35)))
 
     def test_extension_beyond_the_mep_refused_with_the_reason(self):
         self._request(self.allianz_policy, 50000)
