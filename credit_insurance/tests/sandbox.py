@@ -582,11 +582,13 @@ class InsurerSandbox(ThreadingHTTPServer):
 
     # Turnover declarations and claims (both styles) -------------------
 
-    def decide_claim(self, claim_id, status, paid=0.0, message=""):
+    def decide_claim(self, claim_id, status, paid=0.0, message="", *, paid_in=None, paid_on=None):
         """The insurer's claims department moves a claim on (its own
-        vocabulary: PAID, PARTIALLY_PAID, REJECTED... or SETTLED...)."""
+        vocabulary: PAID, PARTIALLY_PAID, REJECTED... or SETTLED...);
+        the indemnity in the claim's currency or ``paid_in``, paid today
+        or ``paid_on``."""
         claim = self.claims[claim_id]
-        claim.update(status=status, paid=paid, message=message)
+        claim.update(status=status, paid=paid, message=message, paid_in=paid_in, paid_on=paid_on)
 
     def _filing(self, style, method, path, body):
         """A declaration or claim call of ``style``, or None for the other
@@ -620,6 +622,8 @@ class InsurerSandbox(ThreadingHTTPServer):
                 "message": record["message"],
             }
         paid = record.get("paid") or 0.0
+        paid_in = record.get("paid_in") or record["currency"]
+        paid_on = (record.get("paid_on") or date.today()).isoformat()
         if record["style"] == "allianz":
             data = {
                 "claimId": record["id"],
@@ -632,8 +636,8 @@ class InsurerSandbox(ThreadingHTTPServer):
             if paid:
                 data["indemnity"] = {
                     "paidAmount": paid,
-                    "currencyCode": record["currency"],
-                    "paymentDate": date.today().isoformat(),
+                    "currencyCode": paid_in,
+                    "paymentDate": paid_on,
                 }
             return data
         data = {
@@ -645,8 +649,8 @@ class InsurerSandbox(ThreadingHTTPServer):
         }
         if paid:
             data["settlement"] = {
-                "amount": {"amount": paid, "currency": record["currency"]},
-                "date": date.today().isoformat(),
+                "amount": {"amount": paid, "currency": paid_in},
+                "date": paid_on,
             }
         return data
 
