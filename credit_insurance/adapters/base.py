@@ -31,6 +31,12 @@ import requests
 _logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+# Transport errors worth another try: the insurer slow or the connection cut.
+RETRY_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
 # A token is renewed this long before the insurer says it expires.
 TOKEN_MARGIN = timedelta(seconds=60)
 SECRET_KEYS = {"apikey", "api_key", "password", "client_secret", "access_token", "token", "app_key"}
@@ -196,9 +202,12 @@ class HttpAdapter:
                 response = self.session.request(
                     method, url, headers=headers, timeout=self.config.timeout, **kwargs
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except requests.RequestException as exc:
                 error = exc
             self.log(method, url, kwargs, response, error, duration=time.monotonic() - started)
+            if error is not None and not isinstance(error, RETRY_ERRORS):
+                # A garbled answer, a bad address...: the insurer is not usable now.
+                raise InsurerError("unavailable", error.__class__.__name__)
             retryable = error is not None or response.status_code in RETRY_STATUSES
             if not retryable:
                 return response

@@ -63,7 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
         return json.loads(raw) if raw else {}
 
     def _send(self, status, data=None, headers=None):
-        body = json.dumps(data if data is not None else {}).encode()
+        self._send_raw(status, json.dumps(data if data is not None else {}).encode(), headers)
+
+    def _send_raw(self, status, body, headers=None):
         try:
             self._write(status, body, headers)
         except (BrokenPipeError, ConnectionResetError):
@@ -97,6 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(sandbox.timeout_delay)
             self._send(504, {"message": "too late"})
             return
+        if fault == "garbled":
+            # Announced as gzip, it is not: the client cannot read the answer.
+            self._send_raw(200, b"not gzip at all", {"Content-Encoding": "gzip"})
+            return
         if fault in (429, 500, 503):
             self._send(fault, {"message": "try again"}, {"Retry-After": "0"})
             return
@@ -115,7 +121,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.url = f"http://127.0.0.1:{self.port}"
         self.lock = threading.Lock()
         self.calls = []
-        self.faults = []  # next answers: 429, 500, 503 or "timeout"
+        self.faults = []  # next answers: 429, 500, 503, "timeout" or "garbled"
         self.timeout_delay = 10.5  # Odoo's tests raise client timeouts to 10 s
         self.tokens = set()
         self.buyers = {}  # (country, legal id) -> [(buyer id, name)]
@@ -126,6 +132,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.job_polls = 0  # polls answered PENDING before a job is processed
         self.notices = {}  # notice id -> notice dict (style, kind, invoice, status...)
         self.page_size = PAGE_SIZE  # covers per page of changes
+        self.changes_answer = None  # the answer to every page of changes, if set
         self.declarations = {}  # declaration id -> declaration dict (style, policy, period...)
         self.claims = {}  # claim id -> claim dict (style, buyer, invoices, documents, status...)
         self.declaration_status = "ACCEPTED"  # the answer to the next declarations
@@ -415,6 +422,8 @@ class InsurerSandbox(ThreadingHTTPServer):
         return 200, {"status": "PROCESSED", "resourceUrl": url}
 
     def _page(self, style, query, key):
+        if self.changes_answer is not None:
+            return self.changes_answer
         covers = sorted(
             (c for c in self.covers.values() if c["style"] == style), key=lambda c: c["updated"]
         )

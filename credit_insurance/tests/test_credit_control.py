@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import InsuranceCommon
+from .sandbox import APP_KEY, CLIENT_ID, CLIENT_SECRET, InsurerSandbox
 
 
 @tagged("post_install", "-at_install")
@@ -164,6 +165,49 @@ class TestCreditControl(InsuranceCommon):
         self.assertEqual(covers.mapped("amount"), [10000] * 3)
         self.assertEqual(self.sandbox.count("/v1/covers", "GET"), 2, "two pages of two")
         self.assertTrue(self.atradius.last_sync)
+
+    def test_daily_sync_goes_on_when_an_insurer_fails(self):
+        """An insurer whose answers cannot be read, that answers 500 or
+        times out: noted on it and in one log line; the others are
+        synchronised all the same."""
+        down = InsurerSandbox()
+        down.__enter__()
+        self.addCleanup(down.__exit__, None, None, None)
+        down.timeout_delay = 0.5
+        broken = self._backend("atradius", client_id="x", client_secret="y", app_key="z")
+        broken.sudo().write({"name": "A Broken Insurer", "base_url": down.url, "timeout": 0.2})
+        cover = self._request(self.atradius_policy, 30000)
+        logger = "odoo.addons.credit_insurance.models.credit_insurance_backend"
+        for fault, reduced_to in (("garbled", 20000), (500, 10000), ("timeout", 5000)):
+            down.faults = [fault] * 3
+            self.sandbox.decide(cover.insurer_ref, reduced_to, kind="REDUCTION", event=False)
+            with self.assertLogs(logger, "WARNING") as logs:
+                self.env["credit.insurance.backend"]._cron_sync()
+            [record] = logs.records
+            self.assertIn("A Broken Insurer", record.getMessage())
+            self.assertIsNone(record.exc_info, "one line, no traceback")
+            self.assertIn("did not answer", broken.sync_error)
+            self.assertFalse(self.atradius.sync_error)
+            self.assertEqual((cover.state, cover.amount), ("reduced", reduced_to), fault)
+        self.assertFalse(broken.locked, "never a refused login")
+        # Noted in its chatter when the reason changes, not every day.
+        down.faults = ["timeout"] * 3
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual(len(broken.message_ids.filtered(lambda m: "failed" in m.body)), 3)
+        # An answer the code does not expect: the same, named as unexpected.
+        broken.sudo().write(
+            {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "app_key": APP_KEY}
+        )
+        down.changes_answer = {"data": ["not a cover"]}
+        with self.assertLogs(logger, "WARNING") as logs:
+            self.env["credit.insurance.backend"]._cron_sync()
+        [record] = logs.records
+        self.assertIsNone(record.exc_info)
+        self.assertIn("unexpected error AttributeError", broken.sync_error)
+        # Back: the note goes.
+        down.changes_answer = None
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertFalse(broken.sync_error)
 
     def test_cover_stays_in_force_while_an_increase_is_examined(self):
         cover = self._request(self.allianz_policy, 50000)
