@@ -240,6 +240,27 @@ class TestCreditControl(InsuranceCommon):
         refund.with_user(self.salesman).action_post()
         self.assertEqual(refund.state, "posted")
 
+    def test_exposure_list_utilisation_of_a_buyer_without_credit(self):
+        """A cap of zero is used up by anything owed, in the list as in the
+        risk score; nothing owed uses none of it."""
+        self._request(self.atradius_policy, 600000)  # refused: no credit
+        line = self._exposure_line()
+        self.assertEqual((line.credit_limit, line.utilisation, line.over_limit), (0, 0, False))
+        self._invoice(self.customer, 500)
+        line = self._exposure_line()
+        self.assertEqual((line.credit_limit, line.utilisation, line.over_limit), (0, 100, True))
+        Score = self.env["credit.risk.score"]
+        Score._compute_scores(self.company, self.customer)
+        self.assertEqual(Score._current_for(self.customer, self.company).utilisation, 100)
+
+    def _exposure_line(self):
+        self.env.invalidate_all()
+        return (
+            self.env["credit.exposure"]
+            .with_company(self.company)
+            .search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+        )
+
     def test_withdrawn_cover_over_exposure_is_over_limit(self):
         self._set_limit(self.customer, 200000)
         cover = self._request(self.allianz_policy, 60000)
