@@ -353,7 +353,7 @@ class CreditInsuranceBackend(models.Model):
                 backend._sync_failed(error)
             else:
                 if backend.sync_error:
-                    backend.sync_error = False
+                    backend.sudo().sync_error = False
             if commit:
                 commit(1)
         self.env["credit.insurance.cover"]._apply_due_events()
