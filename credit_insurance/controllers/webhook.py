@@ -12,7 +12,8 @@ _logger = logging.getLogger(__name__)
 class InsurerWebhook(http.Controller):
     """Notifications pushed by insurers. The body is signed with the
     backend's shared secret (HMAC-SHA256, hex, in ``X-Signature``); an event
-    id already received is acknowledged without being processed again."""
+    id already received is acknowledged without being processed again,
+    unless its processing failed: a copy sent again is then processed."""
 
     @http.route(
         "/credit_insurance/webhook/<int:backend_id>",

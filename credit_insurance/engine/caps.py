@@ -10,6 +10,12 @@ its insurer's policies in force that cover its country (the amount the
 policyholder insures on its own judgement). A buyer refused or withdrawn,
 with nothing covered, is capped at zero: no new credit (credit_management
 tells this zero from "no limit").
+Only covers in force count: a cover past its expiry date, or under a policy
+archived, ended or not started yet, neither caps nor blocks, as if the
+insurer had never decided on the buyer under that policy. The insurer
+covers nothing then, but its decisions no longer bind the policyholder
+either: the partner's own limit applies (or a discretionary limit of
+another policy in force), and no stale refusal keeps it at zero.
 A reduction or withdrawal below the exposure also warns or holds, per
 policy (:meth:`credit.insurance.cover._check_shortfall`).
 
@@ -37,9 +43,14 @@ def insured_query(scope):
                                WHERE c.state IN ('approved', 'partial', 'reduced')), 0) AS covered,
                            COALESCE(BOOL_OR(c.state IN ('refused', 'withdrawn')), FALSE) AS refused
                       FROM credit_insurance_cover c
+                      JOIN credit_insurance_policy cpol ON cpol.id = c.policy_id
                      WHERE c.buyer_id = b.id AND c.amount >= 0
-                       -- A cover past its expiry date covers nothing.
-                       AND (c.expiry_date IS NULL OR c.expiry_date >= %(today)s)) cov
+                       -- A cover past its expiry date covers nothing, nor one
+                       -- under a policy archived or not in force today.
+                       AND (c.expiry_date IS NULL OR c.expiry_date >= %(today)s)
+                       AND cpol.active
+                       AND (cpol.date_start IS NULL OR cpol.date_start <= %(today)s)
+                       AND (cpol.date_end IS NULL OR cpol.date_end >= %(today)s)) cov
               CROSS JOIN LATERAL (
                     SELECT MAX(%(discretionary)s) AS amount
                       FROM credit_insurance_policy pol

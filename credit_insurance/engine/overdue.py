@@ -5,17 +5,21 @@ installment); it is *insured* under a policy when its customer is a buyer
 of the policy's insurer with a cover in force under the policy (approved,
 partly approved, reduced) or, without any cover decision and never refused
 or withdrawn, when the policy has a discretionary limit; the policy's
-countries and period (on the item's accounting date) apply.
+countries and period, and the covers' expiry dates, apply on the item's
+accounting date (a cover expired by then decides nothing).
 
-The *reference due date* is the item's due date, or the new due date of an
-extension the insurer accepted. From it:
+The *insured due date* is the item's due date, or the new due date of an
+extension the insurer accepted. The insurers count their deadlines so:
 
-* end of the maximum extension period (MEP) = reference due date + MEP;
-* notification deadline = reference due date + notification period, plus
-  the MEP when the policy counts the period from the end of the MEP
-  (``overdue_deadline_basis = 'mep'``, Atradius: "at the latest 30 days
-  after the MEP") rather than from the due date (``'due'``, Allianz Trade:
-  "within 15 days of default").
+* end of the maximum extension period (MEP) = original due date + MEP: an
+  extension moves the insured due date within the MEP, never the MEP;
+* notification deadline, when the policy counts the period from the end
+  of the MEP (``overdue_deadline_basis = 'mep'``, Atradius: "at the latest
+  30 days after the MEP") = end of the MEP + notification period, an
+  extension or not; when it counts from the default (``'due'``, Allianz
+  Trade: "within 15 days of default") = insured due date + notification
+  period, since an item the insurer let the buyer pay later is in default
+  only once the new due date has passed.
 
 :func:`insert_query` lists the overdue insured items not yet in the
 worklist (``credit_insurance_overdue``); :func:`update_query` recomputes
@@ -30,6 +34,10 @@ from odoo.tools import SQL
 
 COVERING = ("approved", "partial", "reduced")
 BLOCKING = ("refused", "withdrawn")
+# A cover (or a refusal) past its expiry date decides nothing, as in
+# engine/caps.py; here on the item's date: a delivery made while the cover
+# ran stays insured after it expired, one made later is not.
+IN_FORCE_AT_DELIVERY = SQL("(c.expiry_date IS NULL OR c.expiry_date >= aml.date)")
 
 
 def insert_query(company_ids, today, uid, countries):
@@ -66,11 +74,11 @@ def insert_query(company_ids, today, uid, countries):
                                           WHERE pc.%(policy_col)s = pol.id))
            AND (EXISTS (SELECT 1 FROM credit_insurance_cover c
                          WHERE c.policy_id = pol.id AND c.buyer_id = b.id
-                           AND c.state IN %(covering)s)
+                           AND c.state IN %(covering)s AND %(in_force)s)
                 OR (pol.discretionary_limit > 0
                     AND NOT EXISTS (SELECT 1 FROM credit_insurance_cover c
                                      WHERE c.buyer_id = b.id
-                                       AND c.state IN %(decided)s)))
+                                       AND c.state IN %(decided)s AND %(in_force)s)))
         ON CONFLICT (policy_id, move_line_id) DO NOTHING
         """,
         uid=uid,
@@ -81,6 +89,7 @@ def insert_query(company_ids, today, uid, countries):
         country_col=SQL.identifier(country_col),
         covering=COVERING,
         decided=COVERING + BLOCKING,
+        in_force=IN_FORCE_AT_DELIVERY,
     )
 
 
@@ -103,10 +112,8 @@ def update_query(company_ids, today, uid, row_ids=None):
                    aml.reconciled, nt.kind,
                    CASE WHEN nt.kind = 'extension' AND nt.new_due_date > aml.date_maturity
                         THEN nt.new_due_date ELSE aml.date_maturity END AS date_due,
-                   pol.max_extension_days AS mep,
-                   pol.overdue_notice_days
-                   + CASE WHEN pol.overdue_deadline_basis = 'mep'
-                          THEN pol.max_extension_days ELSE 0 END AS notice_days
+                   pol.max_extension_days AS mep, pol.overdue_notice_days AS notice_days,
+                   pol.overdue_deadline_basis AS basis
               FROM credit_insurance_overdue o
               JOIN account_move_line aml ON aml.id = o.move_line_id
               JOIN credit_insurance_policy pol ON pol.id = o.policy_id
@@ -115,15 +122,22 @@ def update_query(company_ids, today, uid, row_ids=None):
                AND (o.state != 'settled' OR (aml.reconciled IS NOT TRUE
                                              AND aml.amount_residual > 0))
         ),
-        computed AS (
-            SELECT b.*, b.date_due + b.mep AS date_mep, b.date_due + b.notice_days AS deadline,
-                   CASE WHEN b.reconciled OR b.amount_residual <= 0 THEN 'settled'
-                        WHEN b.kind = 'rescheduling' THEN 'rescheduled'
-                        WHEN b.kind = 'default' THEN 'notified'
-                        WHEN b.kind = 'extension' AND b.date_due >= %(today)s THEN 'extended'
-                        WHEN b.date_due + b.notice_days < %(today)s THEN 'late'
-                        ELSE 'to_notify' END AS state
+        dated AS (
+            -- The MEP runs from the original due date, an extension or not.
+            SELECT b.*, b.date_maturity + b.mep AS date_mep,
+                   CASE WHEN b.basis = 'mep' THEN b.date_maturity + b.mep + b.notice_days
+                        ELSE b.date_due + b.notice_days END AS deadline
               FROM base b
+        ),
+        computed AS (
+            SELECT d.*,
+                   CASE WHEN d.reconciled OR d.amount_residual <= 0 THEN 'settled'
+                        WHEN d.kind = 'rescheduling' THEN 'rescheduled'
+                        WHEN d.kind = 'default' THEN 'notified'
+                        WHEN d.kind = 'extension' AND d.date_due >= %(today)s THEN 'extended'
+                        WHEN d.deadline < %(today)s THEN 'late'
+                        ELSE 'to_notify' END AS state
+              FROM dated d
         )
         UPDATE credit_insurance_overdue o
            SET amount_residual = c.amount_residual,

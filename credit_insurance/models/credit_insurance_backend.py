@@ -60,6 +60,12 @@ class CreditInsuranceBackend(models.Model):
     )
     policy_ids = fields.One2many("credit.insurance.policy", "backend_id", string="Policies")
     last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
+    sync_error = fields.Char(
+        string="Synchronisation Error",
+        readonly=True,
+        copy=False,
+        help="Why the last daily synchronisation of this insurer failed; empty once it succeeds.",
+    )
 
     # Secrets: administrators only
     api_key = fields.Char(string="API Key", groups=ADMIN, copy=False)
@@ -342,11 +348,34 @@ class CreditInsuranceBackend(models.Model):
             try:
                 with self.env.cr.savepoint():
                     backend._sync()
-            except UserError as error:
-                _logger.info("Insurer %s not synchronised: %s", backend.id, error)
+            # One insurer down, or a bug on its answers, must not stop the others.
+            except Exception as error:
+                backend._sync_failed(error)
+            else:
+                if backend.sync_error:
+                    backend.sudo().sync_error = False
             if commit:
                 commit(1)
         self.env["credit.insurance.cover"]._apply_due_events()
+
+    def _sync_failed(self, error):
+        """Notes why the daily synchronisation of this insurer failed: on
+        the insurer (its chatter when the reason changes) and one line in
+        the server log, without a traceback: tomorrow's run tries again."""
+        self.ensure_one()
+        if isinstance(error, UserError):
+            reason = str(error)
+        else:
+            reason = self.env._(
+                "unexpected error %(kind)s: %(detail)s",
+                kind=type(error).__name__,
+                detail=error,
+            )
+        reason = " ".join(reason.split())[:500]
+        _logger.warning("Insurer %s (%s) not synchronised: %s", self.id, self.name, reason)
+        if reason != self.sync_error:
+            self._message_log(body=self.env._("Synchronisation failed: %s", reason))
+        self.sudo().sync_error = reason
 
     def _sync(self):
         """Fetches pending answers and the insurer's own changes since the

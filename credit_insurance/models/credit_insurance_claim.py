@@ -689,21 +689,29 @@ class CreditInsuranceClaim(models.Model):
         if date_field and not self[date_field]:
             vals[date_field] = today
         if answer.paid_amount:
+            paid_on = fields.Date.to_date(answer.paid_date[:10] or None) or today
             vals.update(
-                amount_paid=self._paid_in_currency(answer.paid_amount, answer.paid_currency),
-                date_paid=fields.Date.to_date(answer.paid_date[:10] or None) or today,
+                amount_paid=self._paid_in_currency(
+                    answer.paid_amount, answer.paid_currency, paid_on
+                ),
+                date_paid=paid_on,
             )
         with privilege.granted(FILING):
             self.write(vals)
 
-    def _paid_in_currency(self, amount, code):
+    def _paid_in_currency(self, amount, code, day):
+        """The indemnity paid in currency ``code``, in the claim's currency
+        at the rate of ``day``, when it was paid (as Odoo books a payment),
+        not at today's: what was received does not move with the rates."""
         currency = self.currency_id
         if code and code != currency.name:
-            paid = self.env["res.currency"].search([("name", "=", code)], limit=1)
+            paid = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", code)], limit=1)
+            )
             if paid:
-                return paid._convert(
-                    amount, currency, self.company_id, fields.Date.context_today(self)
-                )
+                return paid._convert(amount, currency, self.company_id, day)
         return amount
 
     def action_refresh(self):

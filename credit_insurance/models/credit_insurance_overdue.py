@@ -63,7 +63,10 @@ class CreditInsuranceOverdue(models.Model):
         help="The due date, or the new one of an extension the insurer accepted.",
     )
     date_mep = fields.Date(
-        string="End of MEP", readonly=True, help="Insured due date + maximum extension period."
+        string="End of MEP",
+        readonly=True,
+        help="Original due date + maximum extension period (an extension moves the insured due "
+        "date within it, not the MEP).",
     )
     deadline = fields.Date(string="Notification Deadline", readonly=True, index=True)
     amount_residual = fields.Monetary(

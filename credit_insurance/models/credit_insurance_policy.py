@@ -235,9 +235,17 @@ class CreditInsurancePolicy(models.Model):
         return action
 
     def _compute_filing_counts(self):
+        # Counted in the database: the lists grow every period.
+        counts = {}
+        for model in ("credit.insurance.declaration", "credit.insurance.claim"):
+            counts[model] = dict(
+                self.env[model]._read_group(
+                    [("policy_id", "in", self.ids)], ["policy_id"], ["__count"]
+                )
+            )
         for policy in self:
-            policy.declaration_count = len(policy.declaration_ids)
-            policy.claim_count = len(policy.claim_ids)
+            policy.declaration_count = counts["credit.insurance.declaration"].get(policy, 0)
+            policy.claim_count = counts["credit.insurance.claim"].get(policy, 0)
 
     def action_open_declarations(self):
         return self._open_filings("credit.insurance.declaration", self.env._("Declarations"))

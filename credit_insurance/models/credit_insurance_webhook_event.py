@@ -12,7 +12,8 @@ MAPPERS = {"allianz": allianz.cover, "atradius": atradius.cover}
 
 class CreditInsuranceWebhookEvent(models.Model):
     """A notification an insurer pushed, kept once per event id: insurers
-    send the same event several times."""
+    send the same event several times. Only a failed one is processed
+    again when it comes back."""
 
     _name = "credit.insurance.webhook.event"
     _description = "Insurer Webhook Event"
@@ -39,28 +40,33 @@ class CreditInsuranceWebhookEvent(models.Model):
 
     @api.model
     def _receive(self, backend, payload):
-        """Records and processes one event; a second copy does nothing.
-        Returns (event, True when new)."""
+        """Records and processes one event. A copy of an event processed or
+        ignored does nothing; a copy of one that failed (the insurer
+        unreachable meanwhile, say) is processed again, as insurers resend
+        an event for that. Returns (event, True when processed now)."""
         event_id = str(payload.get("eventId") or "")
+        vals = {"event_type": payload.get("eventType") or "", "payload": payload}
         known = self.sudo().search(
             [("backend_id", "=", backend.id), ("event_id", "=", event_id)], limit=1
         )
         if known:
-            return known, False
-        event = self.sudo().create(
-            {
-                "backend_id": backend.id,
-                "event_id": event_id,
-                "event_type": payload.get("eventType") or "",
-                "payload": payload,
-            }
-        )
+            # A copy arriving while another is processed again: that one answers.
+            if known.state != "failed" or not known.try_lock_for_update(allow_referencing=True):
+                return known, False
+            known.write(vals)
+            known._run()
+            return known, True
+        event = self.sudo().create({"backend_id": backend.id, "event_id": event_id, **vals})
+        event._run()
+        return event, True
+
+    def _run(self):
         try:
             with self.env.cr.savepoint():
-                event.state, event.note = event._process()
+                state, note = self._process()
+                self.write({"state": state, "note": note})
         except (UserError, ValueError, TypeError) as error:
-            event.write({"state": "failed", "note": str(error)[:200]})
-        return event, True
+            self.write({"state": "failed", "note": str(error)[:200]})
 
     def _process(self):
         backend = self.backend_id.sudo()

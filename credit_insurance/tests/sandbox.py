@@ -63,7 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
         return json.loads(raw) if raw else {}
 
     def _send(self, status, data=None, headers=None):
-        body = json.dumps(data if data is not None else {}).encode()
+        self._send_raw(status, json.dumps(data if data is not None else {}).encode(), headers)
+
+    def _send_raw(self, status, body, headers=None):
         try:
             self._write(status, body, headers)
         except (BrokenPipeError, ConnectionResetError):
@@ -97,6 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(sandbox.timeout_delay)
             self._send(504, {"message": "too late"})
             return
+        if fault == "garbled":
+            # Announced as gzip, it is not: the client cannot read the answer.
+            self._send_raw(200, b"not gzip at all", {"Content-Encoding": "gzip"})
+            return
         if fault in (429, 500, 503):
             self._send(fault, {"message": "try again"}, {"Retry-After": "0"})
             return
@@ -115,7 +121,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.url = f"http://127.0.0.1:{self.port}"
         self.lock = threading.Lock()
         self.calls = []
-        self.faults = []  # next answers: 429, 500, 503 or "timeout"
+        self.faults = []  # next answers: 429, 500, 503, "timeout" or "garbled"
         self.timeout_delay = 10.5  # Odoo's tests raise client timeouts to 10 s
         self.tokens = set()
         self.buyers = {}  # (country, legal id) -> [(buyer id, name)]
@@ -126,6 +132,7 @@ class InsurerSandbox(ThreadingHTTPServer):
         self.job_polls = 0  # polls answered PENDING before a job is processed
         self.notices = {}  # notice id -> notice dict (style, kind, invoice, status...)
         self.page_size = PAGE_SIZE  # covers per page of changes
+        self.changes_answer = None  # the answer to every page of changes, if set
         self.declarations = {}  # declaration id -> declaration dict (style, policy, period...)
         self.claims = {}  # claim id -> claim dict (style, buyer, invoices, documents, status...)
         self.declaration_status = "ACCEPTED"  # the answer to the next declarations
@@ -415,6 +422,8 @@ class InsurerSandbox(ThreadingHTTPServer):
         return 200, {"status": "PROCESSED", "resourceUrl": url}
 
     def _page(self, style, query, key):
+        if self.changes_answer is not None:
+            return self.changes_answer
         covers = sorted(
             (c for c in self.covers.values() if c["style"] == style), key=lambda c: c["updated"]
         )
@@ -582,11 +591,13 @@ class InsurerSandbox(ThreadingHTTPServer):
 
     # Turnover declarations and claims (both styles) -------------------
 
-    def decide_claim(self, claim_id, status, paid=0.0, message=""):
+    def decide_claim(self, claim_id, status, paid=0.0, message="", *, paid_in=None, paid_on=None):
         """The insurer's claims department moves a claim on (its own
-        vocabulary: PAID, PARTIALLY_PAID, REJECTED... or SETTLED...)."""
+        vocabulary: PAID, PARTIALLY_PAID, REJECTED... or SETTLED...);
+        the indemnity in the claim's currency or ``paid_in``, paid today
+        or ``paid_on``."""
         claim = self.claims[claim_id]
-        claim.update(status=status, paid=paid, message=message)
+        claim.update(status=status, paid=paid, message=message, paid_in=paid_in, paid_on=paid_on)
 
     def _filing(self, style, method, path, body):
         """A declaration or claim call of ``style``, or None for the other
@@ -620,6 +631,8 @@ class InsurerSandbox(ThreadingHTTPServer):
                 "message": record["message"],
             }
         paid = record.get("paid") or 0.0
+        paid_in = record.get("paid_in") or record["currency"]
+        paid_on = (record.get("paid_on") or date.today()).isoformat()
         if record["style"] == "allianz":
             data = {
                 "claimId": record["id"],
@@ -632,8 +645,8 @@ class InsurerSandbox(ThreadingHTTPServer):
             if paid:
                 data["indemnity"] = {
                     "paidAmount": paid,
-                    "currencyCode": record["currency"],
-                    "paymentDate": date.today().isoformat(),
+                    "currencyCode": paid_in,
+                    "paymentDate": paid_on,
                 }
             return data
         data = {
@@ -645,8 +658,8 @@ class InsurerSandbox(ThreadingHTTPServer):
         }
         if paid:
             data["settlement"] = {
-                "amount": {"amount": paid, "currency": record["currency"]},
-                "date": date.today().isoformat(),
+                "amount": {"amount": paid, "currency": paid_in},
+                "date": paid_on,
             }
         return data
 

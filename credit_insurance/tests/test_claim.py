@@ -294,6 +294,20 @@ class TestClaimSubmission(ClaimCommon):
         self.assertEqual((claim.state, claim.amount_paid), ("partially_paid", 20000))
         self.assertEqual(claim.raw_answer["indemnity"]["paidAmount"], 20000)
 
+    def test_indemnity_in_another_currency_at_the_payment_date_rate(self):
+        paid_on = self.today - timedelta(days=10)
+        eur = self.setup_other_currency("EUR", rates=[(str(paid_on), 2.0), (str(self.today), 4.0)])
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.action_submit()
+        self.sandbox.decide_claim(
+            claim.insurer_ref, "SETTLED", paid=20000, paid_in=eur.name, paid_on=paid_on
+        )
+        claim.action_refresh()
+        # 20,000 EUR at 2 EUR a dollar on the day paid: not today's 4.
+        self.assertEqual((claim.amount_paid, claim.date_paid), (10000, paid_on))
+
     def test_refusals_are_explained_and_write_nothing(self):
         self._book()
         # Not known to the insurer yet.

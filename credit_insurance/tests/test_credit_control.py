@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import InsuranceCommon
+from .sandbox import APP_KEY, CLIENT_ID, CLIENT_SECRET, InsurerSandbox
 
 
 @tagged("post_install", "-at_install")
@@ -165,6 +166,49 @@ class TestCreditControl(InsuranceCommon):
         self.assertEqual(self.sandbox.count("/v1/covers", "GET"), 2, "two pages of two")
         self.assertTrue(self.atradius.last_sync)
 
+    def test_daily_sync_goes_on_when_an_insurer_fails(self):
+        """An insurer whose answers cannot be read, that answers 500 or
+        times out: noted on it and in one log line; the others are
+        synchronised all the same."""
+        down = InsurerSandbox()
+        down.__enter__()
+        self.addCleanup(down.__exit__, None, None, None)
+        down.timeout_delay = 0.5
+        broken = self._backend("atradius", client_id="x", client_secret="y", app_key="z")
+        broken.sudo().write({"name": "A Broken Insurer", "base_url": down.url, "timeout": 0.2})
+        cover = self._request(self.atradius_policy, 30000)
+        logger = "odoo.addons.credit_insurance.models.credit_insurance_backend"
+        for fault, reduced_to in (("garbled", 20000), (500, 10000), ("timeout", 5000)):
+            down.faults = [fault] * 3
+            self.sandbox.decide(cover.insurer_ref, reduced_to, kind="REDUCTION", event=False)
+            with self.assertLogs(logger, "WARNING") as logs:
+                self.env["credit.insurance.backend"]._cron_sync()
+            [record] = logs.records
+            self.assertIn("A Broken Insurer", record.getMessage())
+            self.assertIsNone(record.exc_info, "one line, no traceback")
+            self.assertIn("did not answer", broken.sync_error)
+            self.assertFalse(self.atradius.sync_error)
+            self.assertEqual((cover.state, cover.amount), ("reduced", reduced_to), fault)
+        self.assertFalse(broken.locked, "never a refused login")
+        # Noted in its chatter when the reason changes, not every day.
+        down.faults = ["timeout"] * 3
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertEqual(len(broken.message_ids.filtered(lambda m: "failed" in m.body)), 3)
+        # An answer the code does not expect: the same, named as unexpected.
+        broken.sudo().write(
+            {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "app_key": APP_KEY}
+        )
+        down.changes_answer = {"data": ["not a cover"]}
+        with self.assertLogs(logger, "WARNING") as logs:
+            self.env["credit.insurance.backend"]._cron_sync()
+        [record] = logs.records
+        self.assertIsNone(record.exc_info)
+        self.assertIn("unexpected error AttributeError", broken.sync_error)
+        # Back: the note goes.
+        down.changes_answer = None
+        self.env["credit.insurance.backend"]._cron_sync()
+        self.assertFalse(broken.sync_error)
+
     def test_cover_stays_in_force_while_an_increase_is_examined(self):
         cover = self._request(self.allianz_policy, 50000)
         self.sandbox.job_polls = 10
@@ -195,6 +239,27 @@ class TestCreditControl(InsuranceCommon):
         refund = self._invoice(self.customer, 500, post=False, move_type="out_refund")
         refund.with_user(self.salesman).action_post()
         self.assertEqual(refund.state, "posted")
+
+    def test_exposure_list_utilisation_of_a_buyer_without_credit(self):
+        """A cap of zero is used up by anything owed, in the list as in the
+        risk score; nothing owed uses none of it."""
+        self._request(self.atradius_policy, 600000)  # refused: no credit
+        line = self._exposure_line()
+        self.assertEqual((line.credit_limit, line.utilisation, line.over_limit), (0, 0, False))
+        self._invoice(self.customer, 500)
+        line = self._exposure_line()
+        self.assertEqual((line.credit_limit, line.utilisation, line.over_limit), (0, 100, True))
+        Score = self.env["credit.risk.score"]
+        Score._compute_scores(self.company, self.customer)
+        self.assertEqual(Score._current_for(self.customer, self.company).utilisation, 100)
+
+    def _exposure_line(self):
+        self.env.invalidate_all()
+        return (
+            self.env["credit.exposure"]
+            .with_company(self.company)
+            .search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+        )
 
     def test_withdrawn_cover_over_exposure_is_over_limit(self):
         self._set_limit(self.customer, 200000)
@@ -259,3 +324,32 @@ class TestCreditControl(InsuranceCommon):
         # Expired, not refused: the customer's own limit again (no discretionary limit).
         self.assertEqual(partner.credit_limit_effective, 200000)
         self.assertEqual(partner.credit_insured_limit, 0)
+
+    def test_covers_of_a_policy_not_in_force_neither_cap_nor_block(self):
+        """The insurer covers nothing outside the policy's life, and its
+        decisions stop binding: the customer's own limit applies again."""
+        self._set_limit(self.customer, 200000)
+        self._request(self.atradius_policy, 50000)
+        partner = self._partner()
+        self.assertEqual(partner.credit_limit_effective, 50000)
+        for vals in (
+            {"active": False},
+            {"date_end": self.today - timedelta(days=1)},
+            {"date_start": self.today + timedelta(days=1)},
+        ):
+            self.atradius_policy.write(vals)
+            partner.invalidate_recordset()
+            self.assertEqual(
+                (partner.credit_limit_effective, partner.credit_insured_limit), (200000, 0), vals
+            )
+            self.atradius_policy.write({"active": True, "date_start": False, "date_end": False})
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 50000)
+        # A refusal under an ended policy no longer keeps the customer at zero.
+        self._request(self.allianz_policy, 600000)
+        self.atradius_policy.date_end = self.today - timedelta(days=1)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 0)
+        self.allianz_policy.date_end = self.today - timedelta(days=1)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.credit_limit_effective, 200000)

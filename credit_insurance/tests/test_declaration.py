@@ -549,6 +549,23 @@ class TestDeclarationAccess(DeclarationCommon):
             company_ids=[Command.set(cls.other_company.ids)],
         )
 
+    def test_policy_counts_its_filings_without_loading_them(self):
+        other = self._policy(self.atradius, "ATR-TURN")
+        self._declare()
+        self._declare(start=self.start0, end=self.end0)
+        self.env["credit.insurance.claim"].create(
+            {"policy_id": other.id, "partner_id": self.customer.id}
+        )
+        policies = (self.policy | other).with_user(self.controller)
+        policies.invalidate_recordset()
+        self.assertEqual(policies.mapped("declaration_count"), [2, 0])
+        self.assertEqual(policies.mapped("claim_count"), [0, 1])
+        for name in ("declaration_ids", "claim_ids"):
+            field = policies._fields[name]
+            self.assertEqual(
+                set(field._cache_missing_ids(policies)), set(policies.ids), f"{name} loaded"
+            )
+
     def test_accounting_user_without_credit_rights(self):
         declaration = self._declare()
         # salesman: invoicing rights, no credit control

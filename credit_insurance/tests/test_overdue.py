@@ -90,6 +90,16 @@ class TestOverdueDeadlines(OverdueCommon):
         new_invoice = self._late_invoice(300, 3)
         self.assertFalse(self._rows(self.atradius_policy, new_invoice))
 
+    def test_expired_cover_insures_only_deliveries_before_its_expiry(self):
+        cover = self._request(self.atradius_policy, 50000)
+        cover.sudo().expiry_date = self._day(-20)
+        before = self._late_invoice(1000, 10)  # booked 40 days ago, cover running
+        after = self._invoice(self.customer, 600, due_days=-2, date_days=-10)
+        self.assertEqual(self._rows(self.atradius_policy).move_id, before)
+        # Expired, it is not a decision either: the discretionary limit applies.
+        self.atradius_policy.discretionary_limit = 10000
+        self.assertEqual(self._rows(self.atradius_policy).move_id, before | after)
+
     def test_contact_invoice_counts_for_the_buyer(self):
         self._request(self.atradius_policy, 50000)
         invoice = self._late_invoice(700, 4, partner=self.customer_contact)
@@ -245,7 +255,7 @@ class TestOverdueNotices(OverdueCommon):
         notice.with_user(self.controller).action_fetch_answer()
         self.assertEqual((notice.state, row.state), ("accepted", "rescheduled"))
 
-    def test_atradius_extension_moves_the_deadline(self):
+    def test_atradius_extension_moves_the_due_date_within_the_mep(self):
         self._request(self.atradius_policy, 50000)
         self._late_invoice(1000, 10)
         row = self._rows(self.atradius_policy)
@@ -254,7 +264,13 @@ class TestOverdueNotices(OverdueCommon):
         self.assertEqual(notice.state, "accepted", "201: decided at once")
         self.assertEqual(row.state, "extended")
         self.assertEqual(row.date_due, self._day(20))
-        self.assertEqual(row.deadline, self._day(110))
+        # The MEP runs from the original due date, and the deadline from its end.
+        self.assertEqual(row.date_mep, self._day(50), "original due date + MEP 60")
+        self.assertEqual(row.deadline, self._day(80), "30 days after the MEP")
+        # Counted from the default: the extended due date is the one missed.
+        self.atradius_policy.write({"overdue_deadline_basis": "due", "overdue_notice_days": 15})
+        self._rows(self.atradius_policy)
+        self.assertEqual((row.date_mep, row.deadline), (self._day(50), self._day(35)))
 
     def test_extension_beyond_the_mep_refused_with_the_reason(self):
         self._request(self.allianz_policy, 50000)

@@ -84,6 +84,39 @@ class TestTransport(InsuranceCommon):
         cover.invalidate_recordset()
         self.assertEqual((cover.state, cover.amount), ("approved", 20000))
 
+    def test_failed_webhook_event_processed_when_sent_again(self):
+        self.sandbox.job_polls = 10
+        self.allianz.poll_attempts = 1
+        cover = self._request(self.allianz_policy, 20000)
+        self.sandbox.jobs[cover.job_id]["polls"] = 0
+        event = {
+            "eventId": "job-done-2",
+            "eventType": "JOB_COMPLETED",
+            "jobId": cover.job_id,
+            "resourceUrl": f"{self.sandbox.url}/riskinfo/v3/covers/"
+            + next(iter(self.sandbox.covers)),
+        }
+        # The insurer cannot be read back: the event fails, the cover waits.
+        self.sandbox.faults = [500, 500, 500]
+        [(status, answer)] = self._deliver(self.allianz, [event])
+        self.assertEqual((status, answer), (200, {"status": "failed"}))
+        cover.invalidate_recordset()
+        self.assertEqual(cover.state, "requested")
+        received = self.env["credit.insurance.webhook.event"].search(
+            [("event_id", "=", "job-done-2")]
+        )
+        self.assertEqual(received.state, "failed")
+        # Sent again: processed this time, then a true duplicate.
+        [(status, answer)] = self._deliver(self.allianz, [event])
+        self.assertEqual((status, answer), (200, {"status": "done"}))
+        cover.invalidate_recordset()
+        self.assertEqual((cover.state, cover.amount), ("approved", 20000))
+        self.assertEqual((received.state, received.note), ("done", False))
+        history = cover.event_ids
+        [(status, answer)] = self._deliver(self.allianz, [event])
+        self.assertEqual((status, answer), (200, {"status": "duplicate"}))
+        self.assertEqual(cover.event_ids, history)
+
     def test_refusals_are_explained_and_write_nothing(self):
         Cover = self.env["credit.insurance.cover"]
         message = self._refusal(self.atradius_policy, 1500)

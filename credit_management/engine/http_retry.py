@@ -2,8 +2,9 @@
 
 Plain Python, no ORM. :func:`send` makes one logical request: every attempt
 has a timeout; timeouts, connection errors, 429 and 5xx are retried with an
-exponential backoff (a 429's ``Retry-After`` honoured up to the cap); any
-other answer is returned at once, for the connector to read. When every
+exponential backoff (a 429's ``Retry-After`` honoured up to the cap); other
+transport errors (a garbled answer, a bad address) are not; any other
+answer is returned at once, for the connector to read. When every
 attempt failed it raises :class:`Unavailable`, which each connector turns
 into its own error.
 """
@@ -15,6 +16,12 @@ from dataclasses import dataclass
 import requests
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Transport errors worth another try: the peer slow or the connection cut.
+RETRY_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 class Unavailable(Exception):
@@ -61,10 +68,13 @@ def send(session, method, url, policy, *, retry=True, sleep=time.sleep, on_attem
         response = error = None
         try:
             response = session.request(method, url, timeout=policy.timeout, **kwargs)
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except requests.RequestException as exc:
             error = exc
         if on_attempt:
             on_attempt(response, error, time.monotonic() - started)
+        if error is not None and not isinstance(error, RETRY_ERRORS):
+            # A garbled answer, a bad address...: the peer is not usable now.
+            raise Unavailable(error.__class__.__name__)
         if error is None and response.status_code not in RETRY_STATUSES:
             return response
         if attempt + 1 < attempts:

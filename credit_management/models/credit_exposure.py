@@ -52,7 +52,11 @@ class CreditExposure(models.Model):
                    s.*, company.currency_id, partner.user_id AS salesperson_id,
                    GREATEST(-s.available, 0) AS excess,
                    CASE WHEN s.credit_limit > 0
-                        THEN ROUND(100.0 * s.exposure / s.credit_limit, 1) END AS utilisation,
+                        THEN ROUND(100.0 * s.exposure / s.credit_limit, 1)
+                        -- No credit allowed (a cap of zero): anything owed uses it
+                        -- all, as the risk score counts it; "no limit" stays blank.
+                        WHEN s.limited THEN CASE WHEN s.exposure > 0 THEN 100 ELSE 0 END
+                        END AS utilisation,
                    COALESCE(d.disputed, 0) AS disputed
               FROM (%s) s
               JOIN res_company company ON company.id = s.company_id
