@@ -22,6 +22,7 @@
         "views/factoring_batch_views.xml",
         "wizard/factoring_approval_import_views.xml",
         "views/account_move_views.xml",
+        "views/res_partner_views.xml",
         "report/report_invoice.xml",
         "views/factoring_menus.xml",
     ],

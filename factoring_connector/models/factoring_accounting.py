@@ -125,7 +125,8 @@ class FactoringBatch(models.Model):
             if not receivables:
                 raise UserError(
                     self.env._(
-                        "Document %s has nothing left to transfer: it is paid or reconciled.",
+                        "Document %s has nothing left to transfer to the factor: it was paid "
+                        "meanwhile. Reject it in the batch, then acknowledge.",
                         line.move_id.name,
                     )
                 )
