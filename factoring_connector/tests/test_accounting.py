@@ -408,3 +408,35 @@ class TestAccountingAccess(AccountingCommon):
         expense = self.fee_account
         with self.refused(ValidationError, "must allow reconciliation"):
             self.contract.reserve_account_id = expense
+
+
+@tagged("post_install", "-at_install")
+class TestAccountingDemo(AccountingCommon):
+    def test_demo_functions_fund_once(self):
+        contract = self.env["factoring.contract"].create(
+            self._contract_vals(
+                name="Demo-like",
+                journal_id=False,
+                factor_receivable_account_id=False,
+                reserve_account_id=False,
+                fee_account_id=False,
+                approval_required=False,
+            )
+        )
+        contract._demo_accounting()
+        self.assertTrue(contract.journal_id and contract.funding_journal_id)
+        self.assertEqual(contract.factor_receivable_account_id.account_type, "asset_current")
+        self.assertTrue(contract.reserve_account_id.reconcile)
+        self.assertTrue(contract.fee_account_id)
+        inv = self._invoice(self.debtor, 1000)
+        batch = self.env["factoring.batch"].create({"contract_id": contract.id})
+        Batch = self.env["factoring.batch"]
+        Batch._demo_fund(batch.ids, inv.ids)
+        self.assertEqual(batch.state, "funded")
+        entries = batch.entry_ids
+        self.assertTrue(
+            batch.transfer_move_id and batch.funding_move_id and batch.advance_payment_id
+        )
+        contract._demo_accounting()
+        Batch._demo_fund(batch.ids, inv.ids)
+        self.assertEqual(batch.entry_ids, entries, "a second load books nothing")
