@@ -20,6 +20,8 @@
         "views/factoring_debtor_approval_views.xml",
         "views/factoring_batch_views.xml",
         "wizard/factoring_approval_import_views.xml",
+        "views/factoring_statement_views.xml",
+        "wizard/factoring_statement_import_views.xml",
         "views/account_move_views.xml",
         "report/report_invoice.xml",
         "views/factoring_menus.xml",

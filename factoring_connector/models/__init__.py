@@ -6,3 +6,4 @@ from . import account_move
 from . import factoring_batch_file
 from . import credit_dunning_run
 from . import res_partner
+from . import factoring_statement
