@@ -54,7 +54,8 @@ def match_query(statement, settled_sql):
                    doc.id, bl.id AS batch_line_id,
                    CASE WHEN doc.kind = 'recourse' THEN -bl.amount ELSE bl.amount END AS amount,
                    bl.contract_id = %(contract)s AS same_contract,
-                   (COALESCE(doc.factor_ref, '') = '' OR b.factor_ref = doc.factor_ref) AS ref_ok,
+                   (COALESCE(doc.factor_ref, '') = ''
+                    OR COALESCE(b.factor_ref = doc.factor_ref, FALSE)) AS ref_ok,
                    (bl.live AND bl.state = 'accepted' AND b.state = 'funded') AS funded,
                    %(settled)s AS settled
               FROM doc
@@ -64,7 +65,8 @@ def match_query(statement, settled_sql):
               JOIN factoring_batch b ON b.id = bl.batch_id
              ORDER BY doc.id,
                       bl.contract_id = %(contract)s DESC,
-                      (COALESCE(doc.factor_ref, '') = '' OR b.factor_ref = doc.factor_ref) DESC,
+                      (COALESCE(doc.factor_ref, '') = ''
+                       OR COALESCE(b.factor_ref = doc.factor_ref, FALSE)) DESC,
                       bl.live DESC, bl.id DESC
         ), result AS (
             SELECT sl.id, c.batch_line_id, c.amount AS expected,

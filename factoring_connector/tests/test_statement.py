@@ -221,7 +221,7 @@ class TestStatementImport(StatementCommon):
                 "lacks the column.s. amount",
             ),
             (self._csv([self._row("payment", self.inv1, "1O00")]), "a.csv", "1O00 is not a num"),
-            (self._csv([[*good[:4], "1e400"]]), "b.csv", "is not a number"),
+            (self._csv([[*good[:4], "1e400", "", ""]]), "b.csv", "1e400 is not a number"),
             (self._csv([["31/02/2030", *good[1:]]]), "c.csv", "31/02/2030 is not a date"),
             (self._csv([["", *good[1:]]]), "d.csv", "No date"),
             (self._csv([self._row("refund", self.inv1, "10")]), "e.csv", "Unknown kind refund"),
@@ -254,7 +254,7 @@ class TestStatementImport(StatementCommon):
 
     def test_currency_of_the_file(self):
         header = [*HEADER, "Currency"]
-        rows = [[*self._row("payment", self.inv1, "1000"), "", "", "JPY"]]
+        rows = [[*self._row("payment", self.inv1, "1000"), "JPY"]]
         with self.refused(UserError, "Currency JPY is not the contract's"):
             self._import(self._csv(rows, header=header))
 
