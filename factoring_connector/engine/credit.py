@@ -3,9 +3,10 @@
 * *Collected by the factor*: documents of notified contracts the factor has
   (submitted, assigned or funded): the debtor pays the factor, so our
   dunning leaves them alone.
-* *Risk borne by the factor*: documents of contracts without recourse the
-  factor took (assigned or funded): their open amount leaves our exposure,
-  shown as a negative bucket so that the components still add up.
+* *Factored*: documents transferred to a factor (the transfer entry paid
+  them), neither settled nor bought back, per debtor, at today's rate. With
+  recourse they are still our risk: an exposure bucket. Without recourse the
+  factor bears it: an information figure, not added to the exposure.
 """
 
 from odoo.tools import SQL
@@ -29,24 +30,31 @@ def collected_by_factor_items(company):
     )
 
 
-def factored_without_recourse_query(scope):
-    """Exposure bucket ``factored``: minus the open receivable amount of the
-    documents a factor took without recourse (company currency)."""
+def factored_query(scope, recourse="with"):
+    """Transferred, not settled nor bought back amounts of the contracts
+    with (or without) recourse, per debtor (company currency)."""
     return SQL(
         """
-        SELECT 'factored' AS bucket, move.company_id,
-               partner.commercial_partner_id AS partner_id, -SUM(aml.amount_residual) AS amount
-          FROM account_move move
-          JOIN factoring_contract contract ON contract.id = move.factoring_contract_id
-          JOIN account_move_line aml
-            ON aml.move_id = move.id AND aml.display_type = 'payment_term'
-          JOIN res_partner partner ON partner.id = move.partner_id
-         WHERE contract.recourse = 'without' AND move.factoring_state = ANY(%(taken)s)
+        SELECT 'factored' AS bucket, line.company_id,
+               partner.commercial_partner_id AS partner_id,
+               SUM(%(converted)s) AS amount
+          FROM factoring_batch_line line
+          JOIN factoring_contract contract ON contract.id = line.contract_id
+          JOIN account_move_line aml ON aml.id = line.transfer_line_id
+          JOIN res_partner partner ON partner.id = line.partner_id
+         WHERE line.live AND line.settle_state = 'open' AND contract.recourse = %(recourse)s
            AND %(company)s AND %(partner)s
-         GROUP BY move.company_id, partner.commercial_partner_id
-        HAVING SUM(aml.amount_residual) != 0
+         GROUP BY line.company_id, partner.commercial_partner_id
         """,
-        taken=list(TAKEN),
-        company=scope.company_filter(SQL("move.company_id")),
-        partner=scope.commercial_filter(SQL("move.partner_id")),
+        converted=scope.convert(
+            SQL("-aml.amount_currency"), SQL("line.company_id"), SQL("aml.currency_id")
+        ),
+        recourse=recourse,
+        company=scope.company_filter(SQL("line.company_id")),
+        partner=scope.commercial_filter(SQL("line.partner_id")),
     )
+
+
+def factored_with_recourse_query(scope):
+    """Exposure bucket ``factored``."""
+    return factored_query(scope, "with")

@@ -17,6 +17,7 @@ FACTORING_STATES = [
     ("assigned", "Assigned"),
     ("funded", "Funded"),
     ("rejected", "Rejected by the Factor"),
+    ("bought_back", "Bought Back"),
 ]
 MOVE_FIELDS = (
     "factoring_state",
@@ -75,14 +76,28 @@ class AccountMove(models.Model):
 
     @api.depends("amount_residual", "factoring_state")
     def _compute_factoring_transfer_due(self):
-        for move in self:
-            move.factoring_transfer_due = bool(
-                move.factoring_state in WITH_FACTOR
-                and move.currency_id.compare_amounts(
-                    abs(move.amount_residual), abs(move.amount_total)
-                )
-                < 0
+        held = self.filtered(lambda m: m.factoring_state in WITH_FACTOR)
+        (self - held).factoring_transfer_due = False
+        if not held:
+            return
+        transfers = set(
+            self.env["factoring.batch.line"]
+            .sudo()
+            .search([("move_id", "in", held.ids), ("transfer_line_id", "!=", False)])
+            .transfer_line_id.ids
+        )
+        for move in held:
+            move.factoring_transfer_due = any(
+                aml.id not in transfers for aml in move._factoring_counterparts()
             )
+
+    def _factoring_counterparts(self):
+        """Lines reconciled with the document's receivable, but the exchange
+        differences Odoo books on its own."""
+        receivables = self.line_ids.filtered(lambda aml: aml.account_type == "asset_receivable")
+        partials = receivables.matched_debit_ids | receivables.matched_credit_ids
+        counterparts = (partials.debit_move_id | partials.credit_move_id) - receivables
+        return counterparts.filtered(lambda aml: aml.move_id not in partials.exchange_move_id)
 
     def _factoring_notice(self):
         """What a notified invoice prints about its factor (read for the
@@ -150,6 +165,7 @@ class AccountMove(models.Model):
                                       WHERE gone.move_id = m.id AND gone.state = 'rejected')
                                      THEN 'rejected'
                                 WHEN line.id IS NULL THEN 'none'
+                                WHEN line.settle_state = 'bought_back' THEN 'bought_back'
                                 WHEN batch.state IN ('draft', 'generated') THEN 'proposed'
                                 WHEN batch.state = 'sent' THEN 'submitted'
                                 WHEN batch.state = 'funded' THEN 'funded'

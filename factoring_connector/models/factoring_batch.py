@@ -31,6 +31,11 @@ ACTION_FIELDS = {
     "factor_ref",
     "control_total",
     "control_count",
+    "transfer_move_id",
+    "funding_move_id",
+    "fee_bill_id",
+    "advance_payment_id",
+    "entry_ids",
 }
 
 
@@ -259,16 +264,24 @@ class FactoringBatch(models.Model):
         some documents."""
         self._check_sender()
         self._check_state("sent")
+        self._check_accounting()
         for batch in self:
             pending = batch.line_ids.filtered(lambda ln: ln.live and ln.state == "pending")
             with privilege.granted(BATCH_ACTION):
                 pending.write({"state": "accepted"})
+            batch._book_transfer()
             state = "partially_rejected" if batch.rejected_count else "acknowledged"
             batch._set_state(state, date_acknowledged=fields.Datetime.now())
 
-    def action_fund(self):
+    def action_fund(self, date=None):
+        """The factor paid the advance (on ``date``, today by default): books
+        the reserve, the fee bill and the advance received."""
         self._check_sender()
         self._check_state("acknowledged", "partially_rejected")
+        self._check_accounting(funding=True)
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        for batch in self:
+            batch._book_funding(date)
         self._set_state("funded", date_funded=fields.Datetime.now())
 
     def action_cancel(self):
@@ -285,6 +298,11 @@ class FactoringBatch(models.Model):
         """The factor refused ``lines`` of the batch: they are given back."""
         self.ensure_one()
         self._check_state("sent", "acknowledged", "partially_rejected")
+        transferred = lines.filtered("transfer_line_id")
+        if transferred:
+            transferred._book_return(
+                fields.Date.context_today(self), self.env._("Rejected by the factor")
+            )
         with privilege.granted(BATCH_ACTION):
             lines.write({"live": False, "state": "rejected", "reject_reason": reason})
         if self.state != "sent":

@@ -91,17 +91,30 @@ class FactoringContract(models.Model):
         check_company=True,
         domain="[('type', '=', 'general')]",
     )
+    funding_journal_id = fields.Many2one(
+        "account.journal",
+        string="Funding Journal",
+        check_company=True,
+        domain="[('type', 'in', ('bank', 'cash'))]",
+        help="The bank journal the factor pays the advances to: each funding books the advance "
+        "received there as a payment from the factor. Empty: no payment is booked.",
+    )
     factor_receivable_account_id = fields.Many2one(
         "account.account",
-        string="Factor Receivable Account",
+        string="Factor Current Account",
         check_company=True,
-        help="What the factor owes us for the documents assigned to it.",
+        domain="[('reconcile', '=', True), "
+        "('account_type', 'not in', ('asset_receivable', 'liability_payable'))]",
+        help="What the factor owes us (debit) for the documents transferred to it, less the "
+        "advances, the reserve and the fees. Reconcilable, not a receivable: it is not "
+        "customer debt.",
     )
     reserve_account_id = fields.Many2one(
         "account.account",
         string="Reserve Account",
         check_company=True,
-        help="The part the factor holds back until the debtors pay.",
+        domain="[('reconcile', '=', True)]",
+        help="The part the factor holds back until the debtors pay (guarantee fund).",
     )
     fee_account_id = fields.Many2one("account.account", string="Fees Account", check_company=True)
     fee_tax_ids = fields.Many2many(
@@ -248,6 +261,32 @@ class FactoringContract(models.Model):
                         factor=factor.display_name,
                     )
                 )
+
+    @api.constrains("factor_receivable_account_id", "reserve_account_id")
+    def _check_accounts(self):
+        for contract in self:
+            current = contract.factor_receivable_account_id
+            if current.account_type in ("asset_receivable", "liability_payable"):
+                raise ValidationError(
+                    self.env._(
+                        "The Factor Current Account of %(contract)s cannot be a receivable or "
+                        "payable account (%(account)s): what the factor owes would show as "
+                        "customer debt in the aged receivables, the follow-up and the credit "
+                        "exposure. Choose a current asset account.",
+                        contract=contract.name,
+                        account=current.display_name,
+                    )
+                )
+            for account in current | contract.reserve_account_id:
+                if not account.reconcile:
+                    raise ValidationError(
+                        self.env._(
+                            "Account %(account)s of %(contract)s must allow reconciliation: "
+                            "its items are matched as the factor pays.",
+                            account=account.display_name,
+                            contract=contract.name,
+                        )
+                    )
 
     @api.constrains("mode", "factor_bank_id")
     def _check_notified_bank(self):

@@ -19,8 +19,9 @@ FIELD_CLASSES = {
         # Configuration: accounting and credit control managers only (access rights).
         DATA: "name reference client_code active company_id factor_id mode recourse currency_id "
         "advance_percent reserve_percent service_fee_percent discount_rate_daily batch_fee "
-        "recourse_days journal_id factor_receivable_account_id reserve_account_id "
-        "fee_account_id fee_tax_ids factor_bank_id assignment_notice customer_ids "
+        "recourse_days journal_id funding_journal_id factor_receivable_account_id "
+        "reserve_account_id fee_account_id fee_tax_ids factor_bank_id assignment_notice "
+        "customer_ids "
         "risk_class_ids country_ids currency_ids min_amount max_age_days exclude_disputed "
         "exclude_in_case approval_required approval_ids layout_id transport api_url "
         "api_timeout api_max_retries api_backoff",
@@ -36,9 +37,10 @@ FIELD_CLASSES = {
         VIEW_READONLY: "name",
         # Refused in create/write outside the batch actions (privilege BATCH_ACTION).
         ACTION: "state line_ids control_total control_count idempotency_key factor_ref "
-        "date_generated date_sent date_acknowledged date_funded",
+        "date_generated date_sent date_acknowledged date_funded transfer_move_id "
+        "funding_move_id fee_bill_id advance_payment_id entry_ids",
         TECHNICAL: "attachment_ids",
-        COMPUTED: "company_id currency_id line_count total_amount rejected_count",
+        COMPUTED: "company_id currency_id line_count total_amount rejected_count entry_count",
     },
     "factoring.file.layout": {
         DATA: "name code active company_id kind record_length separator header_row invoice_code "
@@ -49,10 +51,12 @@ FIELD_CLASSES = {
     },
     "factoring.batch.line": {
         ACTION: "batch_id contract_id company_id move_id partner_id move_type currency_id amount "
-        "balance state live reject_reason",
+        "balance state live reject_reason settle_state date_funded date_settled "
+        "transfer_line_id reserve_line_id return_line_id transferred_amount reserve_amount "
+        "discount_fee",
         COMPUTED: "company_currency_id invoice_date invoice_date_due",
     },
-    "res.partner": {GUARDED: "credit_exposure_factored"},
+    "res.partner": {GUARDED: "credit_exposure_factored credit_factored_without_recourse"},
     "account.move": {
         # groups= accounting and credit control; written by the batch actions only.
         ACTION: "factoring_state factoring_batch_id factoring_contract_id "
