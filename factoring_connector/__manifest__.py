@@ -17,6 +17,7 @@
         "data/ir_sequence_data.xml",
         "data/factoring_file_layout_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/factoring_debtor_approval_views.xml",
         "views/factoring_batch_views.xml",
         "wizard/factoring_approval_import_views.xml",

@@ -112,7 +112,8 @@ def candidates_query(contract, today, move_ids=None):
 def room_query(contract, today):
     """SQL of ``partner_id, approved, used, room`` per approved debtor of
     ``contract`` on ``today``: ``used`` is what live lines of the contract
-    hold on documents still unpaid."""
+    hold on documents still unpaid: not yet transferred and unpaid, or
+    transferred (paid by the transfer) and the factor not yet paid."""
     approvals = contract.env["factoring.debtor.approval"]._current_query(contract, today)
     return SQL(
         """
@@ -125,7 +126,9 @@ def room_query(contract, today):
                   FROM factoring_batch_line line
                   JOIN account_move move ON move.id = line.move_id
                  WHERE line.contract_id = %(contract)s AND line.live
-                   AND move.payment_state NOT IN ('paid', 'in_payment', 'reversed')
+                   AND line.settle_state = 'open'
+                   AND (line.transfer_line_id IS NOT NULL
+                        OR move.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
                  GROUP BY line.partner_id
           ) used ON used.partner_id = approval.partner_id
         """,
@@ -154,10 +157,11 @@ def selection_query(batch, today, move_ids=None):
         )
         INSERT INTO factoring_batch_line
                (batch_id, contract_id, company_id, move_id, partner_id, move_type,
-                currency_id, amount, balance, state, live,
+                currency_id, amount, balance, state, live, settle_state,
                 create_uid, create_date, write_uid, write_date)
         SELECT %(batch)s, %(contract)s, %(company)s, ranked.move_id, ranked.partner_id,
                ranked.move_type, %(currency)s, ranked.amount, ranked.balance, 'pending', TRUE,
+               'open',
                %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
           FROM ranked
           LEFT JOIN (%(room)s) room ON room.partner_id = ranked.partner_id

@@ -7,4 +7,5 @@ from . import account_move
 from . import factoring_batch_file
 from . import credit_dunning_run
 from . import res_partner
+from . import factoring_demo
 from . import factoring_statement

@@ -193,8 +193,8 @@ class TestOneLiveBatch(BatchCommon):
         self.env.flush_all()
         insert = SQL(
             """INSERT INTO factoring_batch_line (batch_id, contract_id, company_id, move_id,
-                   partner_id, move_type, currency_id, amount, state, live)
-               VALUES (%s, %s, %s, %s, %s, 'out_invoice', %s, 1000, 'pending', TRUE)""",
+                   partner_id, move_type, currency_id, amount, state, live, settle_state)
+               VALUES (%s, %s, %s, %s, %s, 'out_invoice', %s, 1000, 'pending', TRUE, 'open')""",
             second.id,
             self.contract.id,
             self.company.id,

@@ -49,20 +49,30 @@ class TestFactoredExposure(FactoredCommon):
     def _exposure(self):
         partner = self.debtor.with_company(self.company)
         partner.invalidate_recordset()
-        return partner.credit_exposure, partner.credit_exposure_factored
+        return (
+            partner.credit_exposure,
+            partner.credit_exposure_factored,
+            partner.credit_factored_without_recourse,
+        )
 
     def test_without_recourse_leaves_our_exposure(self):
         self.contract.recourse = "without"
         self._invoice(self.debtor, 300)
         invoice = self._invoice(self.debtor, 1000)
-        self.assertEqual(self._exposure(), (1300, 0))
+        self.assertEqual(self._exposure(), (1300, 0, 0))
         batch = self._factored(invoice)
-        self.assertEqual(self._exposure(), (1300, 0), "submitted: not taken yet")
+        self.assertEqual(self._exposure(), (1300, 0, 0), "submitted: not taken yet")
         batch.action_acknowledge()
-        self.assertEqual(self._exposure(), (300, -1000))
+        # Paid by the transfer: the factor's risk, shown for information only.
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self._exposure(), (300, 0, 1000))
 
     def test_with_recourse_stays_in_exposure(self):
         invoice = self._invoice(self.debtor, 1000)
         self._factored(invoice, state="acknowledged")
         self.assertEqual(invoice.factoring_state, "assigned")
-        self.assertEqual(self._exposure(), (1000, 0))
+        self.assertEqual(invoice.payment_state, "paid")
+        # Paid by the transfer, still our risk: the factored bucket.
+        self.assertEqual(self._exposure(), (1000, 1000, 0))
+        partner = self.debtor.with_company(self.company)
+        self.assertEqual((partner.credit_exposure_not_due, partner.credit_exposure_overdue), (0, 0))

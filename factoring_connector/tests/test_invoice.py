@@ -39,10 +39,20 @@ class TestFactoredInvoice(FactoredCommon):
 
     def test_payment_received_flagged_for_the_factor(self):
         invoice = self._invoice(self.debtor, 1000)
-        self._factored(invoice, state="acknowledged")
+        batch = self._factored(invoice)
         self.assertFalse(invoice.factoring_transfer_due)
         self._pay(invoice, amount=400)
         self.assertTrue(invoice.factoring_transfer_due)
+        # The transfer pays the rest: the debtor's payment is still the factor's.
+        batch.action_acknowledge()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(batch.line_ids.transferred_amount, 600)
+        self.assertTrue(invoice.factoring_transfer_due)
+        # The transfer alone is no payment to pass on.
+        transferred = self._invoice(self.debtor, 700)
+        self._factored(transferred, state="acknowledged")
+        self.assertEqual(transferred.payment_state, "paid")
+        self.assertFalse(transferred.factoring_transfer_due)
         other = self._invoice(self.debtor, 500)
         self._pay(other, amount=100)
         self.assertFalse(other.factoring_transfer_due, "not factored: our money")
