@@ -33,10 +33,9 @@ from odoo.tools import SQL
 DOCUMENT_KINDS = ("payment", "recourse")
 
 
-def match_query(statement, settled_sql):
+def match_query(statement):
     """``UPDATE`` of the lines of ``statement``: batch line, expected
-    amount, match state and difference. ``settled_sql`` is the condition on
-    ``bl`` (the batch line) that it is already settled."""
+    amount, match state and difference."""
     digits = statement.currency_id.decimal_places
     return SQL(
         """
@@ -57,7 +56,7 @@ def match_query(statement, settled_sql):
                    (COALESCE(doc.factor_ref, '') = ''
                     OR COALESCE(b.factor_ref = doc.factor_ref, FALSE)) AS ref_ok,
                    (bl.live AND bl.state = 'accepted' AND b.state = 'funded') AS funded,
-                   %(settled)s AS settled
+                   bl.settle_state <> 'open' AS settled
               FROM doc
               JOIN factoring_statement_line sl ON sl.id = doc.id
               JOIN account_move m ON m.name = sl.document_number AND m.company_id = %(company)s
@@ -104,6 +103,5 @@ def match_query(statement, settled_sql):
         contract=statement.contract_id.id,
         company=statement.company_id.id,
         kinds=list(DOCUMENT_KINDS),
-        settled=settled_sql,
         digits=digits,
     )

@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
 
 from ..engine import statement as engine
 from .factoring_contract import SENDERS
@@ -200,7 +199,7 @@ class FactoringStatement(models.Model):
         Line = self.env["factoring.statement.line"]
         self.env.flush_all()
         for statement in self:
-            statement.env.execute_query(engine.match_query(statement, Line._settled_sql()))
+            statement.env.execute_query(engine.match_query(statement))
         Line.invalidate_model(["batch_line_id", "expected_amount", "match_state", "difference"])
         with privilege.granted(STATEMENT_ACTION):
             self.write({"state": "matched"})
@@ -362,10 +361,3 @@ class FactoringStatementLine(models.Model):
         if not privilege.has(STATEMENT_ACTION):
             raise AccessError(self.env._("Factor statement lines change by matching only."))
         return super().write(vals)
-
-    @api.model
-    def _settled_sql(self):
-        """SQL condition on ``bl`` that a batch line is settled or bought back."""
-        if "settle_state" in self.env["factoring.batch.line"]._fields:
-            return SQL("bl.settle_state <> 'open'")
-        return SQL("FALSE")
