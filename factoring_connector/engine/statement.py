@@ -15,7 +15,8 @@ Vocabulary:
   contract has none, a line of another contract of the company, to say so;
 * its *match state*, first that applies:
   ``other`` the document is on an earlier line of the same kind in the
-  statement, or in no batch of the factor's reference; ``unknown`` no batch
+  statement, or in no batch of the factor's reference, or a recourse on a
+  contract without recourse; ``unknown`` no batch
   line of the company holds the document; ``other_contract`` only another
   contract's; ``not_funded`` the line is not accepted in a funded batch;
   ``settled`` it is already settled or bought back; ``amount_differs`` the
@@ -76,6 +77,7 @@ def match_query(statement):
                        WHEN c.id IS NULL THEN 'unknown'
                        WHEN NOT c.same_contract THEN 'other_contract'
                        WHEN NOT c.ref_ok THEN 'other'
+                       WHEN sl.kind = 'recourse' AND NOT %(recourse)s THEN 'other'
                        WHEN NOT c.funded THEN 'not_funded'
                        WHEN c.settled THEN 'settled'
                        WHEN ROUND(sl.amount - c.amount, %(digits)s) <> 0 THEN 'amount_differs'
@@ -104,4 +106,5 @@ def match_query(statement):
         company=statement.company_id.id,
         kinds=list(DOCUMENT_KINDS),
         digits=digits,
+        recourse=statement.contract_id.recourse == "with",
     )

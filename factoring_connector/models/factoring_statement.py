@@ -232,12 +232,15 @@ class FactoringStatement(models.Model):
                 self.env._("Statement %s has no matched line to reconcile.", self.reference)
             )
         payments = matched.filtered(lambda ln: ln.kind == "payment")
-        for paid_date in sorted(set(payments.mapped("date"))):
-            lines = payments.filtered(lambda ln, d=paid_date: ln.date == d).batch_line_id
-            lines._factoring_settle(self.date, paid_date=paid_date)
         recourses = matched.filtered(lambda ln: ln.kind == "recourse")
-        if recourses:
-            recourses.batch_line_id._factoring_buy_back(self.date)
+        # One step: a refusal of any booking leaves nothing booked.
+        with self.env.cr.savepoint():
+            # The discount fee runs until the day the debtor paid: one call per day.
+            for paid_date in sorted(set(payments.mapped("date"))):
+                lines = payments.filtered(lambda ln, d=paid_date: ln.date == d).batch_line_id
+                lines._factoring_settle(self.date, paid_date=paid_date)
+            if recourses:
+                recourses.batch_line_id._factoring_buy_back(self.date)
         with privilege.granted(STATEMENT_ACTION):
             matched.filtered(lambda ln: ln.kind in engine.DOCUMENT_KINDS).write(
                 {"reconciled": True}
@@ -319,6 +322,12 @@ class FactoringStatementLine(models.Model):
         env = self.env
         batch_line = self.batch_line_id
         batch = batch_line.batch_id
+        if (
+            self.match_state == "other"
+            and self.kind == "recourse"
+            and self.contract_id.recourse != "with"
+        ):
+            return env._("The contract is without recourse: the factor charges nothing back.")
         if self.match_state == "other" and batch_line:
             return env._(
                 "The document is in batch %(batch)s, not in a batch of the factor's reference "

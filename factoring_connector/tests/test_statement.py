@@ -316,3 +316,98 @@ class TestStatementAccess(StatementCommon):
         self.assertEqual(
             statement.with_user(self.controller).line_ids.match_state, "amount_differs"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestStatementReconcile(StatementCommon):
+    def _batch_line(self, move):
+        return self.batch.line_ids.filtered(lambda ln: ln.move_id == move)
+
+    def test_reconcile_books_settlement_and_buy_back(self):
+        rows = [
+            self._row("payment", self.inv2, "2000", days=-1),
+            self._row("payment", self.refund, "-300", days=-2),
+            self._row("recourse", self.inv1, "-1000"),
+            self._row("fee", "", "-4.20"),
+        ]
+        statement = self._import(self._csv(rows))
+        self.assertEqual(statement.difference_count, 0)
+        self.assertEqual(self.inv1.payment_state, "paid", "paid by the transfer")
+        statement.with_user(self.accountant).action_reconcile()
+        self.assertEqual(statement.state, "done")
+        self.assertEqual(statement.reconciled_by_id, self.accountant)
+        settled, refund, bought = (self._batch_line(m) for m in (self.inv2, self.refund, self.inv1))
+        self.assertEqual(
+            (settled.settle_state, settled.date_settled),
+            ("settled", self.today - timedelta(days=1)),
+        )
+        self.assertEqual(
+            (refund.settle_state, refund.date_settled), ("settled", self.today - timedelta(days=2))
+        )
+        self.assertEqual(bought.settle_state, "bought_back")
+        self.assertTrue(settled.reserve_line_id.reconciled, "reserve released")
+        self.assertTrue(bought.reserve_line_id.reconciled, "reserve released")
+        self.assertEqual(self.inv1.payment_state, "not_paid", "open and overdue again")
+        self.assertEqual(
+            statement.line_ids.mapped("reconciled"), [True, True, True, False], "the fee is info"
+        )
+        # The next statement finds them settled; a reconciled statement stays.
+        again = self._import(self._csv([self._row("payment", self.inv2, "2000", days=1)]))
+        self.assertEqual(again.line_ids.match_state, "settled")
+        with self.refused(UserError, "Reconciled: this needs"):
+            statement.action_reconcile()
+        with self.refused(UserError, "no longer changes"):
+            statement.write({"date": self.today})
+        with self.refused(UserError, "cannot be deleted"):
+            statement.unlink()
+
+    def test_differences_need_acceptance(self):
+        rows = [
+            self._row("payment", self.inv2, "2000"),
+            self._row("payment", "INV/1999/99999", "50"),
+        ]
+        statement = self._import(self._csv(rows))
+        with self.refused(UserError, "1 line.s. that do not match.*Accept Differences"):
+            statement.action_reconcile()
+        self.assertEqual(self._batch_line(self.inv2).settle_state, "open")
+        statement.accept_differences = True
+        statement.action_reconcile()
+        self.assertEqual(self._batch_line(self.inv2).settle_state, "settled")
+        unknown = statement.line_ids[1]
+        self.assertEqual((unknown.match_state, unknown.reconciled), ("unknown", False))
+        self.assertEqual((statement.state, statement.difference_count), ("done", 1))
+
+    def test_nothing_booked_when_one_booking_is_refused(self):
+        statement = self._import(
+            self._csv(
+                [
+                    self._row("payment", self.inv2, "2000"),
+                    self._row("recourse", self.inv1, "-1000"),
+                ]
+            )
+        )
+        # The contract's reserve account goes missing after the matching.
+        self.contract.reserve_account_id = False
+        with self.refused(UserError, "cannot book its factoring entries"):
+            statement.action_reconcile()
+        self.assertEqual(self.batch.line_ids.mapped("settle_state"), ["open"] * 3)
+        self.assertEqual(statement.state, "matched")
+
+    def test_recourse_without_recourse_contract_is_a_difference(self):
+        self.contract.recourse = "without"
+        statement = self._import(self._csv([self._row("recourse", self.inv1, "-1000")]))
+        self.assertEqual(statement.line_ids.match_state, "other")
+        self.assertIn("without recourse", statement.line_ids.match_note)
+
+    def test_deleting_a_matched_statement_allows_the_file_again(self):
+        content = self._csv([self._row("payment", self.inv2, "2000")])
+        self._import(content).with_user(self.manager).unlink()
+        self.assertEqual(self._import(content).line_ids.match_state, "matched")
+
+    def test_matching_is_set_based(self):
+        rows = [self._row("payment", f"NONE/{n}", "1") for n in range(300)]
+        rows.append(self._row("payment", self.inv2, "2000"))
+        statement = self._import(self._csv(rows))
+        with self.assertQueryCount(6):  # whatever the number of lines
+            statement.action_match()
+        self.assertEqual(statement.difference_count, 300)
