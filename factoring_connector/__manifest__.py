@@ -29,5 +29,6 @@
     ],
     "demo": [
         "demo/factoring_demo.xml",
+        "demo/factoring_statement_demo.xml",
     ],
 }

@@ -1,3 +1,5 @@
+import base64
+
 from odoo import api, fields, models
 from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import AccessError, UserError
@@ -261,6 +263,30 @@ class FactoringStatement(models.Model):
                 differences=self.difference_count,
             )
         )
+
+    @api.model
+    def _demo_statement(self, batch_ids):
+        """Imports, once, a statement of the demo batch as the factor would
+        send it: the first document paid, the next paid 100 short, a fee."""
+        batch = self.env["factoring.batch"].browse(batch_ids).exists()
+        reference = "DEMO-STATEMENT-1"
+        if batch.state != "funded" or self.search_count([("reference", "=", reference)]):
+            return
+        today = fields.Date.context_today(self)
+        rows = ["date;kind;document;debtor;amount;label"]
+        for index, line in enumerate(batch.line_ids.filtered("live")[:2]):
+            amount = line.amount - (100 if index else 0)
+            rows.append(f"{today};payment;{line.move_id.name};{line.partner_id.name};{amount:.2f};")
+        rows.append(f"{today};fee;;;-15.00;Statement fee")
+        self.env["factoring.statement.import"].create(
+            {
+                "contract_id": batch.contract_id.id,
+                "file": base64.b64encode("\r\n".join(rows).encode()),
+                "filename": "demo_statement.csv",
+                "reference": reference,
+                "decimal_separator": ".",
+            }
+        ).action_import()
 
     def action_open_differences(self):
         self.ensure_one()

@@ -411,3 +411,24 @@ class TestStatementReconcile(StatementCommon):
         with self.assertQueryCount(6):  # whatever the number of lines
             statement.action_match()
         self.assertEqual(statement.difference_count, 300)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementDemo(FactoringCommon):
+    def test_demo_statement(self):
+        env = self.env(su=True)  # the demo lives in the main company
+        batch = env.ref("factoring_connector.factoring_batch_demo", raise_if_not_found=False)
+        if not batch or batch.state != "funded":
+            self.skipTest("the database has no funded demo batch")
+        Statement = env["factoring.statement"]
+        # An update that adds the demo file runs no function: load it here then.
+        Statement._demo_statement(batch.ids)
+        statement = Statement.search([("reference", "=", "DEMO-STATEMENT-1")])
+        self.assertEqual(statement.state, "matched")
+        self.assertEqual(
+            statement.line_ids.mapped("match_state"), ["matched", "amount_differs", "info"]
+        )
+        self.assertEqual(statement.line_ids[1].difference, -100)
+        # Loading it again imports nothing more.
+        Statement._demo_statement(batch.ids)
+        self.assertEqual(Statement.search_count([("reference", "=", "DEMO-STATEMENT-1")]), 1)
