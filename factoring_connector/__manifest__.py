@@ -24,6 +24,7 @@
         "views/factoring_statement_views.xml",
         "wizard/factoring_statement_import_views.xml",
         "views/account_move_views.xml",
+        "views/res_partner_views.xml",
         "report/report_invoice.xml",
         "views/factoring_menus.xml",
     ],

@@ -125,7 +125,8 @@ class FactoringBatch(models.Model):
             if not receivables:
                 raise UserError(
                     self.env._(
-                        "Document %s has nothing left to transfer: it is paid or reconciled.",
+                        "Document %s has nothing left to transfer to the factor: it was paid "
+                        "meanwhile. Reject it in the batch, then acknowledge.",
                         line.move_id.name,
                     )
                 )
@@ -195,8 +196,11 @@ class FactoringBatch(models.Model):
         if not currency.is_zero(reserve_total):
             vals.append(contract._current_line(-reserve_total, self.env._("Reserve %s", self.name)))
         vals += contract._netting_vals(bill)
-        move = self._post_entry(contract, date, self.env._("Factoring funding %s", self.name), vals)
-        contract._reconcile_netting(bill, move)
+        move = self.env["account.move"]
+        if vals:
+            ref = self.env._("Factoring funding %s", self.name)
+            move = self._post_entry(contract, date, ref, vals)
+            contract._reconcile_netting(bill, move)
         amls = move.line_ids.sorted("id")
         advance = currency.round(total * contract.advance_percent / 100) - bill.amount_total
         payment = contract._advance_payment(date, advance, self.name)

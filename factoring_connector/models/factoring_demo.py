@@ -10,7 +10,7 @@ class FactoringContract(models.Model):
         for contract in self:
             company = contract.company_id
             env = self.with_company(company).env
-            Journal = env["account.journal"]
+            Journal, Account = env["account.journal"], env["account.account"]
             domain = Journal._check_company_domain(company)
             vals = {
                 "journal_id": contract.journal_id.id
@@ -22,9 +22,10 @@ class FactoringContract(models.Model):
                 "reserve_account_id": contract.reserve_account_id.id
                 or contract._demo_account("467200", "Factor reserve (guarantee fund)").id,
                 "fee_account_id": contract.fee_account_id.id
-                or env["account.account"]
-                .search([*domain, ("account_type", "=", "expense")], limit=1)
-                .id,
+                or Account.search(
+                    [*Account._check_company_domain(company), ("account_type", "=", "expense")],
+                    limit=1,
+                ).id,
             }
             if not contract.fee_tax_ids and company.account_purchase_tax_id:
                 vals["fee_tax_ids"] = company.account_purchase_tax_id.ids
