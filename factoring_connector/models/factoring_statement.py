@@ -203,8 +203,9 @@ class FactoringStatement(models.Model):
         for statement in self:
             statement.env.execute_query(engine.match_query(statement))
         Line.invalidate_model(["batch_line_id", "expected_amount", "match_state", "difference"])
+        # What the user accepted were the differences of the previous matching.
         with privilege.granted(STATEMENT_ACTION):
-            self.write({"state": "matched"})
+            self.write({"state": "matched", "accept_differences": False})
 
     def action_reconcile(self):
         """Books, in one step, the settlement of the matched debtor payments
@@ -276,7 +277,8 @@ class FactoringStatement(models.Model):
         rows = ["date;kind;document;debtor;amount;label"]
         for index, line in enumerate(batch.line_ids.filtered("live")[:2]):
             amount = line.amount - (100 if index else 0)
-            rows.append(f"{today};payment;{line.move_id.name};{line.partner_id.name};{amount:.2f};")
+            debtor = line.partner_id.name.replace(";", " ")
+            rows.append(f"{today};payment;{line.move_id.name};{debtor};{amount:.2f};")
         rows.append(f"{today};fee;;;-15.00;Statement fee")
         self.env["factoring.statement.import"].create(
             {

@@ -371,6 +371,9 @@ class TestStatementReconcile(StatementCommon):
             statement.action_reconcile()
         self.assertEqual(self._batch_line(self.inv2).settle_state, "open")
         statement.accept_differences = True
+        statement.action_match()
+        self.assertFalse(statement.accept_differences, "accepted before the new matching")
+        statement.accept_differences = True
         statement.action_reconcile()
         self.assertEqual(self._batch_line(self.inv2).settle_state, "settled")
         unknown = statement.line_ids[1]
