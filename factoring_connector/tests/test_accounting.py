@@ -295,12 +295,19 @@ class TestFunding(AccountingCommon):
         self.assertEqual(partner.credit_exposure_factored, -300, "the credit note is still open")
 
     def test_settle_refuses_unfunded_lines(self):
+        funded = self._funded()
         inv = self._invoice(self.debtor, 1000)
         batch = self._acknowledged(inv)
+        moves = self.env["account.move"].search_count([])
+        mixed = funded.line_ids | batch.line_ids
         with self.refused(UserError, "not funded"):
-            batch.line_ids._factoring_settle(self.today)
+            mixed._factoring_settle(self.today)
         with self.refused(UserError, "not funded"):
-            batch.line_ids._factoring_buy_back(self.today)
+            mixed._factoring_buy_back(self.today)
+        # Validated first: nothing booked for the funded lines either.
+        self.assertEqual(self.env["account.move"].search_count([]), moves)
+        self.assertEqual(set(funded.line_ids.mapped("settle_state")), {"open"})
+        self.assertFalse(funded.line_ids.reserve_line_id.filtered("reconciled"))
 
 
 @tagged("post_install", "-at_install")
