@@ -21,6 +21,8 @@
         "views/factoring_debtor_approval_views.xml",
         "views/factoring_batch_views.xml",
         "wizard/factoring_approval_import_views.xml",
+        "views/factoring_statement_views.xml",
+        "wizard/factoring_statement_import_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "report/report_invoice.xml",
@@ -28,5 +30,6 @@
     ],
     "demo": [
         "demo/factoring_demo.xml",
+        "demo/factoring_statement_demo.xml",
     ],
 }

@@ -1,8 +1,9 @@
 """Reading tabular files (.csv, .xls, .xlsx) into rows of text cells, and
 reading amounts written in them.
 
-Plain Python, no ORM: the import wizard turns a file into a header and rows,
-and reports a clear reason when the file cannot be read.
+Plain Python, no ORM: the import wizards turn a file into a header and rows
+(or records keyed by the columns they know), and report a clear reason when
+the file cannot be read.
 
 Amounts typed as text ("25,000", "1.500") mean different numbers in
 different locales: they are read with the decimal separator the user
@@ -12,12 +13,20 @@ guess.
 """
 
 import csv
-import datetime
+import datetime as dt
 import io
 import math
 import re
 
 SUFFIXES = (".csv", ".xls", ".xlsx")
+# Choices of the wizards' "Numbers Written As".
+NUMBER_FORMATS = [
+    (".", "1,234.56 (decimal point)"),
+    (",", "1.234,56 (decimal comma)"),
+]
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+# Day zero of spreadsheet serial dates (the 1900 system, past its leap-year bug).
+SERIAL_EPOCH = dt.date(1899, 12, 30)
 
 # Decimal separator -> the thousands separator that goes with it.
 THOUSANDS = {".": ",", ",": "."}
@@ -76,6 +85,59 @@ def parse_number(cell, decimal="."):
     return value
 
 
+def normalize_key(value):
+    """``value`` without spaces, dots or dashes, uppercased: how identifiers
+    (VAT, registry, references) written differently are compared."""
+    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
+
+
+def parse_date(cell):
+    """The date in ``cell`` (ISO, DD/MM/YYYY, DD.MM.YYYY, a workbook date or
+    a spreadsheet serial number), None when empty; ValueError otherwise."""
+    if isinstance(cell, Number):
+        if not 1 <= cell.value < 2958466:  # up to 31/12/9999
+            raise ValueError(cell)
+        return SERIAL_EPOCH + dt.timedelta(days=int(cell.value))
+    text = (cell or "").strip()
+    if not text:
+        return None
+    # a workbook datetime with a time of day reads "2026-01-31T10:00:00"
+    if re.fullmatch(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d", text):
+        text = text[:10]
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def read_records(content, filename, columns):
+    """Returns ``(found, records)``: the keys of ``columns`` ({key: accepted
+    lowercase titles}) whose column the header has, and for each row
+    ``(row number in the file, {key: cell})``, cells stripped, "" when
+    absent. Raises :class:`UnreadableFile` like :func:`read_rows`."""
+    header, rows = read_rows(content, filename)
+    positions = {}
+    for key, names in columns.items():
+        found = [index for index, title in enumerate(header) if title in names]
+        if found:
+            positions[key] = found[0]
+
+    def cell(row, key):
+        index = positions.get(key)
+        if index is None or index >= len(row):
+            return ""
+        value = row[index]
+        return value if isinstance(value, Number) else value.strip()
+
+    records = [
+        (number, {key: cell(row, key) for key in columns})
+        for number, row in enumerate(rows, start=2)
+    ]
+    return set(positions), records
+
+
 def read_rows(content, filename, *, delimiter=None, encoding=None):
     """Returns ``(header, rows)``: the first non-empty row lowercased and
     stripped, then every following row, as lists of strings. Date cells of
@@ -130,9 +192,9 @@ def _read_csv(content, delimiter=None, encoding=None):
 def _cell_text(value):
     if value is None:
         return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Number(value)

@@ -1,5 +1,4 @@
 import base64
-import re
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -21,16 +20,6 @@ COLUMNS = {
 KEYS = ("vat", "company_registry", "ref")
 
 
-def _normalize_key(value):
-    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
-
-
-NUMBER_FORMATS = [
-    (".", "1,234.56 (decimal point)"),
-    (",", "1.234,56 (decimal comma)"),
-]
-
-
 class CreditLimitImport(models.TransientModel):
     _name = "credit.limit.import"
     _description = "Import Credit Limits"
@@ -41,7 +30,7 @@ class CreditLimitImport(models.TransientModel):
         "res.company", required=True, readonly=True, default=lambda self: self.env.company
     )
     decimal_separator = fields.Selection(
-        selection=NUMBER_FORMATS,
+        selection=spreadsheet.NUMBER_FORMATS,
         string="Numbers Written As",
         required=True,
         default=lambda self: self._default_decimal_separator(),
@@ -86,44 +75,32 @@ class CreditLimitImport(models.TransientModel):
 
     def _read(self):
         try:
-            header, rows = spreadsheet.read_rows(base64.b64decode(self.file or b""), self.filename)
+            found, rows = spreadsheet.read_records(
+                base64.b64decode(self.file or b""), self.filename, COLUMNS
+            )
         except spreadsheet.UnreadableFile as error:
             raise UserError(
                 self.env._("Cannot read %(file)s: %(reason)s.", file=self.filename, reason=error)
             ) from error
-        positions = {}
-        for key, names in COLUMNS.items():
-            found = [index for index, title in enumerate(header) if title in names]
-            if found:
-                positions[key] = found[0]
-        if not any(key in positions for key in KEYS):
+        if not found & set(KEYS):
             raise UserError(
                 self.env._(
                     "The file needs a column to find partners by: vat, company_registry or ref."
                 )
             )
-        values = ("credit_limit", "risk_class", "external_rating")
-        if not any(key in positions for key in values):
+        if not found & {"credit_limit", "risk_class", "external_rating"}:
             raise UserError(
                 self.env._("The file needs a credit_limit, risk_class or external_rating column.")
             )
-
-        def cell(row, key):
-            index = positions.get(key)
-            if index is None or index >= len(row):
-                return ""
-            value = row[index]
-            return value if isinstance(value, spreadsheet.Number) else value.strip()
-
-        return [
-            (number, {key: cell(row, key) for key in COLUMNS})
-            for number, row in enumerate(rows, start=2)
-        ]
+        return rows
 
     def _partner_index(self, rows):
         """{(key, normalized value): [partner ids]} for the values in the file,
         one query for the whole file."""
-        wanted = {key: sorted({_normalize_key(r[key]) for _n, r in rows if r[key]}) for key in KEYS}
+        wanted = {
+            key: sorted({spreadsheet.normalize_key(r[key]) for _n, r in rows if r[key]})
+            for key in KEYS
+        }
         self.env["res.partner"].flush_model(["vat", "company_registry", "ref", "company_id"])
         rows_found = self.env.execute_query(
             SQL(
@@ -171,7 +148,7 @@ class CreditLimitImport(models.TransientModel):
         if not key:
             return env._("No vat, company_registry or ref to find the partner by.")
         line["key"] = f"{key}: {values[key]}"
-        partner_ids = index.get((key, _normalize_key(values[key])), [])
+        partner_ids = index.get((key, spreadsheet.normalize_key(values[key])), [])
         if not partner_ids:
             return env._("No partner found with %s.", line["key"])
         if len(partner_ids) > 1:
@@ -189,7 +166,7 @@ class CreditLimitImport(models.TransientModel):
         return spreadsheet.parse_number(text, self.decimal_separator)
 
     def _number_error(self, label, text):
-        number_format = dict(NUMBER_FORMATS)[self.decimal_separator]
+        number_format = dict(spreadsheet.NUMBER_FORMATS)[self.decimal_separator]
         return self.env._(
             "%(label)s %(value)s is not a number written as %(format)s (nor under 10^15).",
             label=label,

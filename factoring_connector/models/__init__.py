@@ -8,3 +8,4 @@ from . import factoring_batch_file
 from . import credit_dunning_run
 from . import res_partner
 from . import factoring_demo
+from . import factoring_statement

@@ -67,6 +67,25 @@ FIELD_CLASSES = {
         TECHNICAL: "contract_id file filename decimal_separator state line_ids",
         COMPUTED: "error_count valid_count",
     },
+    "factoring.statement": {
+        DATA: "reference date period_start period_end accept_differences note",
+        # Refused in create/write outside the import and the actions (STATEMENT_ACTION).
+        ACTION: "contract_id state file filename checksum line_ids date_reconciled "
+        "reconciled_by_id",
+        COMPUTED: "company_id currency_id line_count matched_count difference_count "
+        "total_payment total_fee total_advance total_reserve total_recourse total_other "
+        "total_difference",
+    },
+    "factoring.statement.line": {
+        # From the file, then the matching and the reconciliation (STATEMENT_ACTION).
+        ACTION: "statement_id sequence date kind document_number factor_ref debtor_name label "
+        "amount batch_line_id expected_amount match_state difference reconciled",
+        COMPUTED: "company_id contract_id currency_id statement_state move_id partner_id "
+        "batch_id match_note",
+    },
+    "factoring.statement.import": {
+        TECHNICAL: "contract_id file filename reference date decimal_separator",
+    },
     "factoring.approval.import.line": {
         TECHNICAL: "import_id row key partner_id amount_text amount date_start date_end "
         "factor_ref error",

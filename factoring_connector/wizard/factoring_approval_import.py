@@ -1,6 +1,5 @@
 import base64
-import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.credit_management.engine import spreadsheet
@@ -21,37 +20,6 @@ COLUMNS = {
     "factor_ref": ("factor_ref", "factor ref", "factor reference", "approval number"),
 }
 KEYS = ("vat", "company_registry", "ref")
-NUMBER_FORMATS = [
-    (".", "1,234.56 (decimal point)"),
-    (",", "1.234,56 (decimal comma)"),
-]
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
-# Day zero of spreadsheet serial dates (the 1900 system, past its leap-year bug).
-SERIAL_EPOCH = date(1899, 12, 30)
-
-
-def _normalize_key(value):
-    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
-
-
-def parse_date(cell):
-    """The date in ``cell`` (ISO, DD/MM/YYYY, DD.MM.YYYY or a workbook date),
-    None when empty; ValueError otherwise."""
-    if isinstance(cell, spreadsheet.Number):
-        if not 1 <= cell.value < 2958466:  # up to 31/12/9999
-            raise ValueError(cell)
-        return SERIAL_EPOCH + timedelta(days=int(cell.value))
-    text = (cell or "").strip()
-    if not text:
-        return None
-    # openpyxl gives datetimes, written "2026-01-31 00:00:00"
-    text = text.split(" ")[0] if re.fullmatch(r"\d{4}-\d\d-\d\d 00:00:00", text) else text
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 class FactoringApprovalImport(models.TransientModel):
@@ -62,7 +30,7 @@ class FactoringApprovalImport(models.TransientModel):
     file = fields.Binary(required=True)
     filename = fields.Char()
     decimal_separator = fields.Selection(
-        selection=NUMBER_FORMATS,
+        selection=spreadsheet.NUMBER_FORMATS,
         string="Numbers Written As",
         required=True,
         default=".",
@@ -96,41 +64,30 @@ class FactoringApprovalImport(models.TransientModel):
 
     def _read(self):
         try:
-            header, rows = spreadsheet.read_rows(base64.b64decode(self.file or b""), self.filename)
+            found, rows = spreadsheet.read_records(
+                base64.b64decode(self.file or b""), self.filename, COLUMNS
+            )
         except spreadsheet.UnreadableFile as error:
             raise UserError(
                 self.env._("Cannot read %(file)s: %(reason)s.", file=self.filename, reason=error)
             ) from error
-        positions = {}
-        for key, names in COLUMNS.items():
-            found = [index for index, title in enumerate(header) if title in names]
-            if found:
-                positions[key] = found[0]
-        if not any(key in positions for key in KEYS):
+        if not found & set(KEYS):
             raise UserError(
                 self.env._(
                     "The file needs a column to find customers by: vat, company_registry or ref."
                 )
             )
-        if "amount" not in positions:
+        if "amount" not in found:
             raise UserError(self.env._("The file needs an amount column."))
-
-        def cell(row, key):
-            index = positions.get(key)
-            if index is None or index >= len(row):
-                return ""
-            value = row[index]
-            return value if isinstance(value, spreadsheet.Number) else value.strip()
-
-        return [
-            (number, {key: cell(row, key) for key in COLUMNS})
-            for number, row in enumerate(rows, start=2)
-        ]
+        return rows
 
     def _partner_index(self, rows):
         """{(key, normalized value): [partner ids]} for the values of the
         file, in one query."""
-        wanted = {key: sorted({_normalize_key(r[key]) for _n, r in rows if r[key]}) for key in KEYS}
+        wanted = {
+            key: sorted({spreadsheet.normalize_key(r[key]) for _n, r in rows if r[key]})
+            for key in KEYS
+        }
         self.env["res.partner"].flush_model(["vat", "company_registry", "ref", "company_id"])
         clean = "upper(regexp_replace(COALESCE(p.%s, ''), '[^0-9A-Za-z]', '', 'g'))"
         found = self.env.execute_query(
@@ -173,7 +130,7 @@ class FactoringApprovalImport(models.TransientModel):
         if not key:
             return env._("No vat, company_registry or ref to find the customer by.")
         line["key"] = f"{key}: {values[key]}"
-        partner_ids = index.get((key, _normalize_key(values[key])), [])
+        partner_ids = index.get((key, spreadsheet.normalize_key(values[key])), [])
         if not partner_ids:
             return env._("No customer found with %s.", line["key"])
         if len(partner_ids) > 1:
@@ -195,7 +152,7 @@ class FactoringApprovalImport(models.TransientModel):
             return env._(
                 "Amount %(value)s is not a number written as %(format)s (nor under 10^15).",
                 value=values["amount"],
-                format=dict(NUMBER_FORMATS)[self.decimal_separator],
+                format=dict(spreadsheet.NUMBER_FORMATS)[self.decimal_separator],
             )
         if amount is None:
             return env._("No amount.")
@@ -216,7 +173,7 @@ class FactoringApprovalImport(models.TransientModel):
         parsed = {}
         for key in ("date_start", "date_end"):
             try:
-                parsed[key] = parse_date(values[key])
+                parsed[key] = spreadsheet.parse_date(values[key])
             except ValueError:
                 return env._(
                     "%s is not a date (write it YYYY-MM-DD or DD/MM/YYYY).", str(values[key])
