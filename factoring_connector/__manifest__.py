@@ -20,11 +20,18 @@
         "views/factoring_debtor_approval_views.xml",
         "views/factoring_batch_views.xml",
         "wizard/factoring_approval_import_views.xml",
+        "wizard/factoring_batch_reject_views.xml",
         "views/account_move_views.xml",
         "report/report_invoice.xml",
         "views/factoring_menus.xml",
     ],
     "demo": [
         "demo/factoring_demo.xml",
+        "demo/factoring_eligible_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "factoring_connector/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -47,12 +47,14 @@ class FactoringBatch(models.Model):
     name = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
     )
+    # The batch's company is the contract's: no check_company here, whose
+    # domain would follow the (still empty) company of a new batch.
     contract_id = fields.Many2one(
         "factoring.contract",
         string="Contract",
         required=True,
         index=True,
-        check_company=True,
+        domain="[('company_id', 'in', allowed_company_ids)]",
         tracking=True,
     )
     company_id = fields.Many2one(

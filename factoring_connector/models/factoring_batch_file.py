@@ -39,6 +39,7 @@ class FactoringBatch(models.Model):
             "file_date": today,
             "statement_date": self.date,
             "file_id": self.name,
+            "file_number": self.id,
         }
         details, total = [], 0
         for line in lines:
