@@ -8,7 +8,7 @@ from odoo.tools import SQL
 from ..engine import eligibility
 from .factoring_contract import SENDERS
 
-# Documents whose factoring state is set (and flushed) at a time.
+# Documents whose computed fields are flushed at a time.
 SYNC_CHUNK = 1000
 # Granted by the batch actions only (a context variable, never a context key).
 BATCH_ACTION = "factoring_batch_action"
@@ -409,12 +409,13 @@ class FactoringBatchLine(models.Model):
             )
 
     def _sync_invoices(self):
-        """Hook: the documents' factoring state follows their lines. Done
+        """Hook: the documents' factoring state follows their lines: one
+        statement for all of them, then the fields computed from it
         ``SYNC_CHUNK`` documents at a time, each chunk flushed and dropped
-        from the cache: a batch of 10,000 documents keeps memory flat."""
+        from the cache (a batch of 10,000 documents keeps memory flat)."""
         if not self:
             return
-        move_ids = [
+        moves = self.env["account.move"].browse(
             row[0]
             for row in self.env.execute_query(
                 SQL(
@@ -422,14 +423,13 @@ class FactoringBatchLine(models.Model):
                     self.ids,
                 )
             )
-        ]
-        Move = self.env["account.move"]
-        for start in range(0, len(move_ids), SYNC_CHUNK):
-            moves = Move.browse(move_ids[start : start + SYNC_CHUNK])
-            moves._factoring_sync_state()
-            if len(move_ids) > SYNC_CHUNK:
-                self.env.flush_all()
-                moves.invalidate_recordset()
+        )
+        moves._factoring_sync_state()
+        if len(moves) > SYNC_CHUNK:
+            for start in range(0, len(moves), SYNC_CHUNK):
+                chunk = moves[start : start + SYNC_CHUNK]
+                chunk.flush_recordset()
+                chunk.invalidate_recordset()
 
     def _compute_display_name(self):
         for line in self:
