@@ -23,6 +23,7 @@
         "wizard/factoring_approval_import_views.xml",
         "views/factoring_statement_views.xml",
         "wizard/factoring_statement_import_views.xml",
+        "wizard/factoring_batch_reject_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "report/report_invoice.xml",
@@ -31,5 +32,11 @@
     "demo": [
         "demo/factoring_demo.xml",
         "demo/factoring_statement_demo.xml",
+        "demo/factoring_eligible_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "factoring_connector/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -113,15 +113,17 @@ def room_query(contract, today):
     """SQL of ``partner_id, approved, used, room`` per approved debtor of
     ``contract`` on ``today``: ``used`` is what live lines of the contract
     hold on documents still unpaid: not yet transferred and unpaid, or
-    transferred (paid by the transfer) and the factor not yet paid."""
+    transferred (paid by the transfer) and the factor not yet paid.
+
+    Callers use it as a ``MATERIALIZED`` CTE and so does it for ``used``:
+    computed once whatever the planner guesses. Lines inserted by the running
+    transaction have no statistics yet; with a subquery, PostgreSQL may
+    recompute the sum of every debtor once per debtor (minutes for 1,000
+    debtors)."""
     approvals = contract.env["factoring.debtor.approval"]._current_query(contract, today)
     return SQL(
         """
-        SELECT approval.partner_id, approval.amount AS approved,
-               COALESCE(used.amount, 0) AS used,
-               approval.amount - COALESCE(used.amount, 0) AS room
-          FROM (%(approvals)s) approval
-          LEFT JOIN (
+        WITH used AS MATERIALIZED (
                 SELECT line.partner_id, SUM(line.amount) AS amount
                   FROM factoring_batch_line line
                   JOIN account_move move ON move.id = line.move_id
@@ -130,7 +132,12 @@ def room_query(contract, today):
                    AND (line.transfer_line_id IS NOT NULL
                         OR move.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
                  GROUP BY line.partner_id
-          ) used ON used.partner_id = approval.partner_id
+        )
+        SELECT approval.partner_id, approval.amount AS approved,
+               COALESCE(used.amount, 0) AS used,
+               approval.amount - COALESCE(used.amount, 0) AS room
+          FROM (%(approvals)s) approval
+          LEFT JOIN used ON used.partner_id = approval.partner_id
         """,
         approvals=approvals,
         contract=contract.id,
@@ -149,7 +156,8 @@ def selection_query(batch, today, move_ids=None):
     env = batch.env
     return SQL(
         """
-        WITH ranked AS (
+        WITH room AS MATERIALIZED (%(room)s),
+        ranked AS (
             SELECT c.*, SUM(c.amount) OVER (
                        PARTITION BY c.partner_id
                        ORDER BY c.amount < 0 DESC, c.invoice_date, c.move_id) AS running
@@ -164,7 +172,7 @@ def selection_query(batch, today, move_ids=None):
                'open',
                %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
           FROM ranked
-          LEFT JOIN (%(room)s) room ON room.partner_id = ranked.partner_id
+          LEFT JOIN room ON room.partner_id = ranked.partner_id
          WHERE %(within)s
          ORDER BY ranked.partner_id, ranked.running
         ON CONFLICT (move_id) WHERE live DO NOTHING
@@ -186,10 +194,11 @@ def over_approval_query(batch, today):
     whose live lines exceed their room (or that have no approval in force)."""
     return SQL(
         """
+        WITH room AS MATERIALIZED (%(room)s)
         SELECT debtors.partner_id, room.approved, room.used
           FROM (SELECT DISTINCT partner_id FROM factoring_batch_line
                  WHERE batch_id = %(batch)s AND live) debtors
-          LEFT JOIN (%(room)s) room ON room.partner_id = debtors.partner_id
+          LEFT JOIN room ON room.partner_id = debtors.partner_id
          WHERE room.room IS NULL OR room.room < 0
         """,
         batch=batch.id,

@@ -7,7 +7,9 @@ Vocabulary: a *layout* has a kind (``csv`` or ``fixed``), a record length
 position and a length (fixed), a padding character and alignment, and a
 *source*: one name of :data:`SOURCES` (never code typed by a user), or a
 constant. The values come from plain dicts the batch builds (``header``,
-``details``, ``trailer``); amounts are integers in cents.
+``details``, ``trailer``); amounts are integers in cents. A ``file_number``
+(the batch's number) keeps its last digits when its field is shorter: a
+file counter that wraps.
 """
 
 from dataclasses import dataclass
@@ -18,11 +20,12 @@ SOURCES = {
     "record_type": ("01", "02", "09"),
     "sequence": ("01", "02", "09"),
     "client_code": ("01", "09"),
-    "company_name": ("01",),
+    "company_name": ("01", "09"),
     "currency": ("01", "02", "09"),
     "file_date": ("01", "09"),
     "statement_date": ("01",),
     "file_id": ("01", "09"),
+    "file_number": ("01", "09"),
     "debtor_legal_id": ("02",),
     "debtor_vat": ("02",),
     "debtor_name": ("02",),
@@ -86,6 +89,9 @@ def _value(field, values):
 
 
 def _fit(field, text):
+    if field.source == "file_number" and field.length:
+        # A file counter on a few digits: it wraps, as the factor expects.
+        text = text[-field.length :]
     if field.length and len(text) > field.length:
         numeric = field.source in ("amount_cents", "total_cents", "record_count", "sequence")
         if numeric or not field.truncate:

@@ -8,6 +8,8 @@ from odoo.tools import SQL
 from ..engine import eligibility
 from .factoring_contract import SENDERS
 
+# Documents whose computed fields are flushed at a time.
+SYNC_CHUNK = 1000
 # Granted by the batch actions only (a context variable, never a context key).
 BATCH_ACTION = "factoring_batch_action"
 STATES = [
@@ -52,12 +54,14 @@ class FactoringBatch(models.Model):
     name = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
     )
+    # The batch's company is the contract's: no check_company here, whose
+    # domain would follow the (still empty) company of a new batch.
     contract_id = fields.Many2one(
         "factoring.contract",
         string="Contract",
         required=True,
         index=True,
-        check_company=True,
+        domain="[('company_id', 'in', allowed_company_ids)]",
         tracking=True,
     )
     company_id = fields.Many2one(
@@ -217,16 +221,29 @@ class FactoringBatch(models.Model):
 
     def _check_generate(self):
         self.ensure_one()
-        live = self.line_ids.filtered("live")
-        if not live:
+        self.env.flush_all()
+        # In SQL: the documents of a batch of 10,000 stay out of the ORM cache.
+        count, paid = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*), (ARRAY_AGG(move.name ORDER BY move.name) FILTER (
+                           WHERE move.payment_state != 'not_paid' OR move.state != 'posted'
+                       ))[1:20]
+                  FROM factoring_batch_line line
+                  JOIN account_move move ON move.id = line.move_id
+                 WHERE line.batch_id = %s AND line.live
+                """,
+                self.id,
+            )
+        )[0]
+        if not count:
             raise UserError(self.env._("Batch %s has no document to send.", self.name))
-        paid = live.move_id.filtered(lambda m: m.payment_state != "not_paid" or m.state != "posted")
         if paid:
             raise UserError(
                 self.env._(
                     "These documents are no longer unpaid posted documents: %s. Remove them "
                     "from the batch.",
-                    ", ".join(paid.mapped("name")),
+                    ", ".join(paid),
                 )
             )
         if self.contract_id.approval_required:
@@ -410,8 +427,27 @@ class FactoringBatchLine(models.Model):
             )
 
     def _sync_invoices(self):
-        """Hook: the documents' factoring state follows their lines."""
-        self.move_id._factoring_sync_state()
+        """Hook: the documents' factoring state follows their lines: one
+        statement for all of them, then the fields computed from it
+        ``SYNC_CHUNK`` documents at a time, each chunk flushed and dropped
+        from the cache (a batch of 10,000 documents keeps memory flat)."""
+        if not self:
+            return
+        moves = self.env["account.move"].browse(
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT move_id FROM factoring_batch_line WHERE id = ANY(%s)",
+                    self.ids,
+                )
+            )
+        )
+        moves._factoring_sync_state()
+        if len(moves) > SYNC_CHUNK:
+            for start in range(0, len(moves), SYNC_CHUNK):
+                chunk = moves[start : start + SYNC_CHUNK]
+                chunk.flush_recordset()
+                chunk.invalidate_recordset()
 
     def _compute_display_name(self):
         for line in self:

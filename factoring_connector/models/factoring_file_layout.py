@@ -1,7 +1,12 @@
 from odoo import api, fields, models
+from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import ValidationError
 
 from ..formats import layout as layout_format
+
+# Granted while a layout is saved with its fields: they are checked together
+# once all of them are written (moving two fields may overlap in between).
+LAYOUT_EDIT = "factoring_layout_edit"
 
 RECORD_TYPES = [("01", "01 Header"), ("02", "02 Detail"), ("09", "09 Trailer")]
 SOURCE_LABELS = [
@@ -14,6 +19,7 @@ SOURCE_LABELS = [
     ("file_date", "File Date"),
     ("statement_date", "Statement Date"),
     ("file_id", "File Id (Batch Number)"),
+    ("file_number", "File Number (digits, last ones kept)"),
     ("debtor_legal_id", "Customer Company Registry (SIRET)"),
     ("debtor_vat", "Customer VAT Number"),
     ("debtor_name", "Customer Name"),
@@ -64,6 +70,77 @@ class FactoringFileLayout(models.Model):
                 raise ValidationError(self.env._("A fixed-width layout needs its record length."))
             if layout.kind == "csv" and not layout.separator:
                 raise ValidationError(self.env._("A CSV layout needs its separator."))
+
+    @api.constrains("kind", "record_length", "field_ids")
+    def _check_fields_placed(self):
+        """Fixed width: every field has a length, lies within the record and
+        overlaps no other field of its record type. CSV: one field a column."""
+        for layout in self:
+            error = layout._placement_error()
+            if error:
+                raise ValidationError(error)
+
+    def _placement_error(self):
+        self.ensure_one()
+        for record_type, record_label in RECORD_TYPES:
+            fields_ = self.field_ids.filtered(lambda f, rt=record_type: f.record_type == rt)
+            previous = last = None
+            for field in fields_.sorted(lambda f: (f.position, f.id)):
+                names = {
+                    "layout": self.name,
+                    "record": record_label,
+                    "field": field.name,
+                    "start": field.position,
+                    "end": field.position + field.width - 1,
+                }
+                if self.kind != "fixed":
+                    if last and last.position == field.position:
+                        return self.env._(
+                            "Layout %(layout)s, %(record)s record: %(field)s and %(other)s are "
+                            "both in column %(start)s.",
+                            other=last.name,
+                            **names,
+                        )
+                elif field.width <= 0:
+                    return self.env._(
+                        "Layout %(layout)s, %(record)s record: field %(field)s needs its number "
+                        "of characters.",
+                        **names,
+                    )
+                elif names["end"] > self.record_length:
+                    return self.env._(
+                        "Layout %(layout)s, %(record)s record: field %(field)s (columns "
+                        "%(start)s to %(end)s) does not fit in records of %(record_length)s "
+                        "characters.",
+                        record_length=self.record_length,
+                        **names,
+                    )
+                elif previous and previous.position + previous.width > field.position:
+                    return self.env._(
+                        "Layout %(layout)s, %(record)s record: fields %(other)s (columns "
+                        "%(other_start)s to %(other_end)s) and %(field)s (columns %(start)s to "
+                        "%(end)s) overlap.",
+                        other=previous.name,
+                        other_start=previous.position,
+                        other_end=previous.position + previous.width - 1,
+                        **names,
+                    )
+                # The field ending furthest is the one the next may overlap.
+                if previous is None or (
+                    field.position + field.width > previous.position + previous.width
+                ):
+                    previous = field
+                last = field
+        return None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        with privilege.granted(LAYOUT_EDIT):
+            return super().create(vals_list)
+
+    def write(self, vals):
+        with privilege.granted(LAYOUT_EDIT):
+            return super().write(vals)
 
     def _spec(self):
         """The plain-Python layout of :mod:`..formats.layout`."""
@@ -129,17 +206,5 @@ class FactoringFileLayoutField(models.Model):
                         record=dict(RECORD_TYPES)[field.record_type],
                     )
                 )
-            layout = field.layout_id
-            if layout.kind == "fixed" and (
-                not field.width or field.position + field.width - 1 > layout.record_length
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Field %(field)s (from %(position)s, %(length)s characters) does not fit "
-                        "in records of %(record_length)s characters.",
-                        field=field.name,
-                        position=field.position,
-                        length=field.width,
-                        record_length=layout.record_length,
-                    )
-                )
+        if not privilege.has(LAYOUT_EDIT):
+            self.layout_id._check_fields_placed()

@@ -90,6 +90,11 @@ FIELD_CLASSES = {
         TECHNICAL: "import_id row key partner_id amount_text amount date_start date_end "
         "factor_ref error",
     },
+    # The reject wizard: senders only (access rights), checked again when confirmed.
+    "factoring.batch.reject": {
+        TECHNICAL: "batch_id line_ids reason",
+        COMPUTED: "batch_state",
+    },
 }
 
 

@@ -35,6 +35,7 @@ class TestFiles(BatchCommon):
         batch = self._generated(self.bpce)
         raw = base64.b64decode(batch.attachment_ids.datas)
         self.assertTrue(raw.endswith(b"\r\n"))
+        self.assertNotIn(b"\n", raw.replace(b"\r\n", b""))
         records = raw.split(b"\r\n")[:-1]
         self.assertEqual(len(records), 5)
         self.assertEqual({len(r) for r in records}, {275})
@@ -43,20 +44,35 @@ class TestFiles(BatchCommon):
         self.assertEqual(header[2:8], "000001")
         self.assertEqual(header[8:11], "138")
         self.assertEqual(header[11:17], "004217")
-        by_number = {d[48:78].strip(): d for d in details}
+        self.assertEqual(header[17:20], self.currency.name)
+        self.assertEqual(header[45:53], batch.date.strftime("%d%m%Y"))
+        self.assertEqual(header[61:64], str(batch.id % 1000).rjust(3, "0"))
+        self.assertEqual(header[64:67], "7.0")
+        self.assertEqual(header[67:].strip(), "")
+        by_number = {d[82:112].strip(): d for d in details}
         invoice = by_number[self.invoices[0].name]
+        self.assertEqual(sorted(d[2:8] for d in details), ["000002", "000003", "000004"])
         self.assertEqual(invoice[8:22], "44306184100047")
-        self.assertEqual(invoice[108:111], "FAC")
-        self.assertEqual(invoice[111:114], "VIR")
-        self.assertEqual(invoice[114:122], self.invoices[0].invoice_date.strftime("%d%m%Y"))
-        self.assertEqual(invoice[130:143], "0000000123456")
-        self.assertEqual(invoice[176:180].strip(), self.currency.name)
+        self.assertEqual(invoice[37:47].strip(), "C-1")
+        domestic = self.debtor.country_id == self.company.country_id
+        self.assertEqual(invoice[52], "D" if domestic else "E")
+        self.assertEqual(invoice[112:142].strip(), self.invoices[0].name)
+        self.assertEqual(invoice[142:145], "FAC")
+        self.assertEqual(invoice[145:148], "VIR")
+        self.assertEqual(invoice[148:156], self.invoices[0].invoice_date.strftime("%d%m%Y"))
+        self.assertEqual(invoice[156:164], self.invoices[0].invoice_date_due.strftime("%d%m%Y"))
+        self.assertEqual(invoice[164:177], "0000000123456")
+        # The published check reads the currency at [177:180].
+        self.assertEqual(invoice[177:180], self.currency.name)
         refund = by_number[self.invoices[1].name]
-        self.assertEqual((refund[108:111], refund[130:143]), ("AVO", "0000000010010"))
-        # Trailer: 3 documents, balance 1234.56 - 100.10 + 999.99 = 2134.45
-        self.assertEqual(trailer[8:14], "000003")
-        self.assertEqual(trailer[14:27], "0000000213445")
-        self.assertEqual(trailer[27], "+")
+        self.assertEqual((refund[142:145], refund[164:177]), ("AVO", "0000000010010"))
+        # Trailer: its sequence counts the 5 records; balance
+        # 1234.56 - 100.10 + 999.99 = 2134.45
+        self.assertEqual(trailer[2:8], "000005")
+        self.assertEqual(trailer[8:11], "138")
+        self.assertEqual(trailer[11:17], "004217")
+        self.assertEqual(trailer[42:55], "0000000213445")
+        self.assertEqual(trailer[55], "+")
         self.assertEqual((batch.control_count, batch.control_total), (3, 2134.45))
 
     def test_generic_csv(self):
