@@ -11,7 +11,7 @@ from odoo.tests import new_test_user, tagged
 
 from .common import FactoringCommon
 
-HEADER = ["Date", "Kind", "Document", "Debtor", "Amount", "Factor Ref", "Label"]
+HEADER = ("Date", "Kind", "Document", "Debtor", "Amount", "Factor Ref", "Label")
 
 
 class StatementCommon(FactoringCommon):
