@@ -117,11 +117,15 @@ def open_items_query(asof):
     residual`` (company currency), ``residual_currency`` (item's currency),
     ``days`` (age on the date from the basis' reference date; positive is
     overdue)."""
-    partner = (
-        SQL("AND cp.commercial_partner_id = ANY(%s)", list(asof.partner_ids))
-        if asof.partner_ids
-        else SQL()
-    )
+    partner = partner_lines = SQL()
+    if asof.partner_ids:
+        partner = SQL("AND cp.commercial_partner_id = ANY(%s)", list(asof.partner_ids))
+        # Also among the candidates, through the partner index of journal items.
+        partner_lines = SQL(
+            "AND aml.partner_id IN "
+            "(SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
+            list(asof.partner_ids),
+        )
     return SQL(
         """
         WITH candidates AS (
@@ -130,6 +134,7 @@ def open_items_query(asof):
               JOIN account_account acc ON acc.id = aml.account_id
              WHERE aml.reconciled IS NOT TRUE AND acc.account_type = 'asset_receivable'
                AND aml.company_id = ANY(%(companies)s) AND aml.date <= %(date)s
+                   %(partner_lines)s
              UNION
             SELECT p.debit_move_id FROM account_partial_reconcile p
              WHERE p.max_date > %(date)s AND p.company_id = ANY(%(companies)s)
@@ -172,6 +177,7 @@ def open_items_query(asof):
         date=asof.date,
         reference=asof.reference_date(),
         partner=partner,
+        partner_lines=partner_lines,
         allowed=asof.allowed or SQL("TRUE"),
     )
 

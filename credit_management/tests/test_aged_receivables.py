@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..engine import check
 from .common import CreditCommon
@@ -294,3 +294,34 @@ class TestAgedReceivables(CreditCommon):
         self.assertEqual(customers.cell(2, 2).value, "Customer Ltd")
         self.assertEqual(customers.cell(2, 10).value, 1234.5, "the total column")
         self.assertEqual(items.cell(2, 11).value, 1234.5)
+
+
+@tagged("post_install", "-at_install")
+class TestAgedReceivablesDownload(HttpCase):
+    """The XLSX route, as its user: their own report only."""
+
+    def test_xlsx_route_is_the_authors_only(self):
+        company = self.env.ref("base.main_company")
+        users = [
+            new_test_user(
+                self.env,
+                login=login,
+                groups="base.group_user,credit_management.group_credit_control_user",
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+            for login in ("aging_http_a", "aging_http_b")
+        ]
+        wizard = (
+            self.env["credit.aged.receivable.wizard"]
+            .with_user(users[0])
+            .create({"date": "2026-01-31", "company_ids": [Command.set(company.ids)]})
+        )
+        url = wizard.action_export_xlsx()["url"]
+        self.authenticate("aging_http_a", "aging_http_a")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(zipfile.is_zipfile(io.BytesIO(response.content)))
+        self.authenticate("aging_http_b", "aging_http_b")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 403)

@@ -173,8 +173,11 @@ class CreditAgedReceivableWizard(models.TransientModel):
         per item: a report may cover hundreds of thousands)."""
         self.ensure_one()
         self.env["credit.aged.receivable"].check_access("create")
+        self.line_ids.check_access("unlink")
         self.env.flush_all()
-        self.line_ids.unlink()
+        # The rows of an earlier run (their items go with them: ON DELETE CASCADE).
+        self.env.cr.execute(SQL("DELETE FROM credit_aged_receivable WHERE wizard_id = %s", self.id))
+        self.env.invalidate_all()
         asof = self._asof()
         columns = SQL(", ").join(SQL.identifier(name) for name in BUCKET_FIELDS)
         values = SQL(", ").join(SQL(f"a.b{n}") for n in range(len(BUCKET_FIELDS)))
