@@ -106,14 +106,10 @@ class CreditAgedReceivableWizard(models.TransientModel):
         open (``env.companies`` refuses others) and the record rules of
         journal items they are subject to."""
         env = self._report_env()
-        companies = env.companies
-        lines = env["account.move.line"]
-        lines.check_access("read")
-        query = lines._search([])
-        allowed = SQL("aml.id IN %s", query.subselect()) if query.where_clause.code else None
+        allowed = receivables.rule_condition(env["account.move.line"])
         if partner_ids is None:
             partner_ids = self.partner_ids.commercial_partner_id.ids
-        return receivables.as_of(companies, self.date, partner_ids, allowed, self.basis)
+        return receivables.as_of(env.companies, self.date, partner_ids, allowed, self.basis)
 
     def _filters(self):
         """SQL condition on the engine's item rows ``i`` for the collector,
@@ -179,23 +175,33 @@ class CreditAgedReceivableWizard(models.TransientModel):
         self.env.cr.execute(SQL("DELETE FROM credit_aged_receivable WHERE wizard_id = %s", self.id))
         self.env.invalidate_all()
         asof = self._asof()
-        columns = SQL(", ").join(SQL.identifier(name) for name in BUCKET_FIELDS)
-        values = SQL(", ").join(SQL(f"a.b{n}") for n in range(len(BUCKET_FIELDS)))
+        # Read, then written in one statement: PostgreSQL runs an INSERT ...
+        # SELECT without parallel workers, the read alone with them.
+        with receivables.planner_settings(self.env.cr):
+            rows = self.env.execute_query(
+                receivables.aged_query(asof, self._bounds(), self._filters())
+            )
+        names = ["company_id", "partner_id", "total", "item_count", *BUCKET_FIELDS]
+        columns = list(zip(*rows, strict=True)) if rows else [[] for _name in names]
+        types = ["integer", "integer", "numeric", "integer"] + ["numeric"] * len(BUCKET_FIELDS)
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO credit_aged_receivable
-                       (wizard_id, company_id, partner_id, total, item_count, %(columns)s,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT %(wizard)s, a.company_id, a.partner_id, a.total, a.items, %(values)s,
-                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                  FROM (%(aged)s) a
+                       (wizard_id, %(names)s, create_uid, create_date, write_uid, write_date)
+                SELECT %(wizard)s, r.*, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM unnest(%(arrays)s) AS r
                 """,
-                columns=columns,
-                values=values,
+                names=SQL(", ").join(SQL.identifier(name) for name in names),
                 wizard=self.id,
                 uid=self.env.uid,
-                aged=receivables.aged_query(asof, self._bounds(), self._filters()),
+                arrays=SQL(", ").join(
+                    SQL("%s::integer[]", list(values))
+                    if kind == "integer"
+                    else SQL("%s::numeric[]", list(values))
+                    for values, kind in zip(columns, types, strict=True)
+                ),
             )
         )
         self.invalidate_recordset(["line_ids"])
@@ -225,6 +231,11 @@ class CreditAgedReceivableWizard(models.TransientModel):
     def _insert_items(self, line):
         self.env["credit.aged.receivable.item"].check_access("create")
         self.env.flush_all()
+        with receivables.planner_settings(self.env.cr):
+            self._execute_insert_items(line)
+        line.invalidate_recordset(["item_ids"])
+
+    def _execute_insert_items(self, line):
         self.env.cr.execute(
             SQL(
                 """
@@ -244,7 +255,6 @@ class CreditAgedReceivableWizard(models.TransientModel):
                 items=self._item_query(line),
             )
         )
-        line.invalidate_recordset(["item_ids"])
 
     # Exports
 
@@ -296,12 +306,18 @@ class CreditAgedReceivableWizard(models.TransientModel):
             ],
             bold,
         )
-        self._write_item_rows(items, labels, money, day)
+        self._write_item_rows(items, labels, {"money": money, "day": day})
         book.close()
         return output.getvalue()
 
-    def _write_item_rows(self, sheet, labels, money, day):
-        rows = self.env.execute_query(
+    def _write_item_rows(self, sheet, labels, formats):
+        with receivables.planner_settings(self.env.cr):
+            rows = self._item_rows()
+        for row, values in enumerate(rows, start=1):
+            self._write_item_row(sheet, row, values, labels, formats)
+
+    def _item_rows(self):
+        return self.env.execute_query(
             SQL(
                 """
                 SELECT c.name, p.complete_name, m.name, i.date, i.invoice_date,
@@ -317,17 +333,18 @@ class CreditAgedReceivableWizard(models.TransientModel):
                 self._item_query(),
             )
         )
-        for row, values in enumerate(rows, start=1):
-            company, partner, entry, date, invoice_date, due, days, bucket, currency = values[:9]
-            sheet.write_row(row, 0, [company, partner or "", entry])
-            for col, value in ((3, date), (4, invoice_date), (5, due)):
-                if value:
-                    sheet.write_datetime(row, col, datetime.combine(value, time.min), day)
-            sheet.write_number(row, 6, days)
-            sheet.write(row, 7, labels[bucket] if bucket < len(labels) else "")
-            sheet.write(row, 8, currency)
-            sheet.write_number(row, 9, float(values[9]), money)
-            sheet.write_number(row, 10, float(values[10]), money)
+
+    def _write_item_row(self, sheet, row, values, labels, formats):
+        company, partner, entry, date, invoice_date, due, days, bucket, currency = values[:9]
+        sheet.write_row(row, 0, [company, partner or "", entry])
+        for col, value in ((3, date), (4, invoice_date), (5, due)):
+            if value:
+                sheet.write_datetime(row, col, datetime.combine(value, time.min), formats["day"])
+        sheet.write_number(row, 6, days)
+        sheet.write(row, 7, labels[bucket] if bucket < len(labels) else "")
+        sheet.write(row, 8, currency)
+        sheet.write_number(row, 9, float(values[9]), formats["money"])
+        sheet.write_number(row, 10, float(values[10]), formats["money"])
 
     @api.model
     def _xlsx_filename(self, wizard):
