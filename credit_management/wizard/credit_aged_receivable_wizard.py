@@ -175,35 +175,26 @@ class CreditAgedReceivableWizard(models.TransientModel):
         self.env.cr.execute(SQL("DELETE FROM credit_aged_receivable WHERE wizard_id = %s", self.id))
         self.env.invalidate_all()
         asof = self._asof()
-        # Read, then written in one statement: PostgreSQL runs an INSERT ...
-        # SELECT without parallel workers, the read alone with them.
+        columns = SQL(", ").join(SQL.identifier(name) for name in BUCKET_FIELDS)
+        values = SQL(", ").join(SQL(f"a.b{n}") for n in range(len(BUCKET_FIELDS)))
         with receivables.planner_settings(self.env.cr):
-            rows = self.env.execute_query(
-                receivables.aged_query(asof, self._bounds(), self._filters())
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO credit_aged_receivable
+                           (wizard_id, company_id, partner_id, total, item_count, %(columns)s,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT %(wizard)s, a.company_id, a.partner_id, a.total, a.items, %(values)s,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                      FROM (%(aged)s) a
+                    """,
+                    columns=columns,
+                    values=values,
+                    wizard=self.id,
+                    uid=self.env.uid,
+                    aged=receivables.aged_query(asof, self._bounds(), self._filters()),
+                )
             )
-        names = ["company_id", "partner_id", "total", "item_count", *BUCKET_FIELDS]
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _name in names]
-        types = ["integer", "integer", "numeric", "integer"] + ["numeric"] * len(BUCKET_FIELDS)
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO credit_aged_receivable
-                       (wizard_id, %(names)s, create_uid, create_date, write_uid, write_date)
-                SELECT %(wizard)s, r.*, %(uid)s, NOW() AT TIME ZONE 'UTC',
-                       %(uid)s, NOW() AT TIME ZONE 'UTC'
-                  FROM unnest(%(arrays)s) AS r
-                """,
-                names=SQL(", ").join(SQL.identifier(name) for name in names),
-                wizard=self.id,
-                uid=self.env.uid,
-                arrays=SQL(", ").join(
-                    SQL("%s::integer[]", list(values))
-                    if kind == "integer"
-                    else SQL("%s::numeric[]", list(values))
-                    for values, kind in zip(columns, types, strict=True)
-                ),
-            )
-        )
         self.invalidate_recordset(["line_ids"])
 
     def _item_query(self, line=None):
