@@ -32,3 +32,4 @@ from . import credit_collection_plan
 from . import credit_collection_dispute
 from . import account_partial_reconcile
 from . import res_partner_collection
+from . import credit_aged_receivable

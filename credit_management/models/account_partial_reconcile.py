@@ -6,6 +6,9 @@ from .credit_collection_stage import CLOSED_TYPES
 class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
 
+    # The as-of receivables engine reads the partials dated after a past date.
+    _credit_max_date_idx = models.Index("(max_date)")
+
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import exposure
+from ..engine import exposure, receivables
 
 # Account types a bad debt may be charged to (not depreciation, not cost of revenue).
 WRITEOFF_ACCOUNT_TYPES = ("expense", "expense_other")
@@ -111,6 +111,32 @@ class ResCompany(models.Model):
         "way the bad-debt account gets the amount net of tax, and cash-basis tax that was "
         "never due stays out of the tax report.",
     )
+    credit_aging_days = fields.Char(
+        string="Aging Buckets",
+        default="30,60,90,120",
+        required=True,
+        help="Upper bounds in days of the overdue columns of the aged receivables, separated "
+        "by commas: 30,60,90,120 gives not due, 1-30, 31-60, 61-90, 91-120 and over 120 days.",
+    )
+
+    @api.constrains("credit_aging_days")
+    def _check_credit_aging_days(self):
+        for company in self:
+            try:
+                receivables.parse_bounds(company.credit_aging_days)
+            except ValueError:
+                raise ValidationError(
+                    self.env._(
+                        "Aging buckets are 1 to %(count)s increasing numbers of days separated "
+                        "by commas, such as 30,60,90,120 (not %(value)r).",
+                        count=receivables.MAX_BOUNDS,
+                        value=company.credit_aging_days,
+                    )
+                ) from None
+
+    def _credit_aging_bounds(self):
+        """{company id: bounds in days of its aging buckets}."""
+        return {company.id: receivables.parse_bounds(company.credit_aging_days) for company in self}
 
     @api.constrains(
         "credit_dunning_post_charges",

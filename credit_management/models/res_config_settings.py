@@ -33,6 +33,7 @@ class ResConfigSettings(models.TransientModel):
     credit_collection_team_id = fields.Many2one(
         related="company_id.credit_collection_team_id", readonly=False
     )
+    credit_aging_days = fields.Char(related="company_id.credit_aging_days", readonly=False)
     credit_promise_grace_days = fields.Integer(
         related="company_id.credit_promise_grace_days", readonly=False
     )
