@@ -39,6 +39,8 @@
         "views/credit_aged_receivable_views.xml",
         "wizard/credit_aged_receivable_wizard_views.xml",
         "report/credit_aged_receivable_report.xml",
+        "views/credit_receivable_kpi_views.xml",
+        "wizard/credit_receivable_snapshot_wizard_views.xml",
         "views/credit_management_menus.xml",
     ],
     "post_init_hook": "post_init_hook",
@@ -49,6 +51,7 @@
         "demo/credit_management_demo.xml",
         "demo/credit_dunning_demo.xml",
         "demo/credit_collection_demo.xml",
+        "demo/credit_receivable_snapshot_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
