@@ -51,7 +51,6 @@
         "demo/credit_management_demo.xml",
         "demo/credit_dunning_demo.xml",
         "demo/credit_collection_demo.xml",
-        "demo/credit_receivable_snapshot_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -17,7 +17,7 @@ def _ratio(numerator, denominator, factor=None):
 # row (a customer's month) the sums are the row's own figures.
 KPI_FORMULAS = {
     "dso": lambda col, days: _ratio(col("ar_total"), col("credit_sales"), days),
-    "dso_countback": lambda col, days: _ratio(col("countback_weighted"), col("ar_total")),
+    "dso_countback": lambda col, days: _ratio(col("countback_weighted"), col("ar_positive")),
     "bpdso": lambda col, days: _ratio(col("ar_current"), col("credit_sales"), days),
     "add": lambda col, days: _ratio(col("ar_overdue"), col("credit_sales"), days),
     "add_weighted": lambda col, days: _ratio(col("overdue_days_amount"), col("ar_overdue")),
@@ -89,6 +89,12 @@ class CreditReceivableKpi(models.Model):
     paid_amount = fields.Monetary(string="Amount Paid", readonly=True, groups=CREDIT_READERS)
     paid_days_to_pay = fields.Float(readonly=True, groups=CREDIT_READERS)
     paid_days_late = fields.Float(readonly=True, groups=CREDIT_READERS)
+    ar_positive = fields.Monetary(
+        string="Receivables Owed",
+        readonly=True,
+        groups=CREDIT_READERS,
+        help="Receivables of the customers who owe (credit balances count as 0).",
+    )
     countback_weighted = fields.Float(
         string="Count-back DSO x Receivables", readonly=True, groups=CREDIT_READERS
     )
@@ -110,7 +116,8 @@ class CreditReceivableKpi(models.Model):
         help="From the month-end receivables, subtract the month's credit sales and count "
         "its days, then the month before, and so on (up to 24 months); the month only partly "
         "consumed counts (receivables left / its credit sales) x its days. Computed per "
-        "customer; a group shows the average weighted by receivables.",
+        "customer; a group shows the average weighted by the receivables of the customers "
+        "who owe.",
     )
     bpdso = fields.Float(
         string="Best Possible DSO",
@@ -207,7 +214,8 @@ class CreditReceivableKpi(models.Model):
                            s.disputed, s.promised, s.credit_sales, s.invoiced, s.term_sales,
                            s.cash_collected, s.written_off, s.paid_count, s.paid_amount,
                            s.paid_days_to_pay, s.paid_days_late,
-                           COALESCE(cb.days, 0) * s.ar_total AS countback_weighted
+                           GREATEST(s.ar_total, 0) AS ar_positive,
+                           COALESCE(cb.days, 0) * GREATEST(s.ar_total, 0) AS countback_weighted
                       FROM (SELECT s.*,
                                    array_agg(s.credit_sales) OVER w AS sales_back,
                                    array_agg(s.days) OVER w AS days_back

@@ -119,7 +119,7 @@ class CreditReceivableSnapshot(models.Model):
     def _backfill(self, companies=None, last=None):
         """Writes every month from the first receivable item to the month
         before ``last`` (today by default)."""
-        companies = companies or self.env["res.company"].search([])
+        companies = companies or self.env["res.company"].search([("active", "=", True)])
         first = history.first_item_date(self.env, companies.ids)
         if not first:
             return 0
@@ -131,5 +131,5 @@ class CreditReceivableSnapshot(models.Model):
     def _cron_write_last_month(self):
         """Month-end job: the month that ended."""
         today = fields.Date.context_today(self)
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
         self.sudo()._write_months(companies, [today.replace(day=1) - relativedelta(days=1)])

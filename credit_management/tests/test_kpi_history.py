@@ -185,6 +185,7 @@ class TestKpiHistory(CreditCommon):
         self.customer.with_company(self.company).credit_risk_class_id = other
         self.Snapshot._write_months(self.company, [MAR])
         after = self._rows(MAR).read(SNAPSHOT_FIELDS)
+
         def rows(values):
             # New rows, new ids: everything else is the same.
             return sorted(
