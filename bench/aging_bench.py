@@ -291,15 +291,26 @@ def bench(env, company, date, repeat):
             {"date": date, "company_ids": [Command.set(company.ids)]}
         )
 
+        def query(wizard=wizard):
+            asof = wizard._asof()
+            with receivables.planner_settings(wizard.env.cr):
+                return wizard.env.execute_query(
+                    receivables.aged_query(asof, wizard._bounds(), wizard._filters())
+                )
+
         def run(wizard=wizard):
             wizard._compute_lines()
 
-        median, best, worst = datagen.timed(run, repeat)
-        rows = len(wizard.line_ids)
+        median, best, worst = datagen.timed(query, repeat)
         print(
-            f"aged receivables on {date} ({label}): {items} open items, {rows} customer rows "
-            f"written: median {median:.2f} s (min {best:.2f}, max {worst:.2f}, {repeat} runs); "
-            "target < 3 s"
+            f"aged receivables on {date} ({label}), the query: {items} open items, "
+            f"{len(query())} customer rows: median {median:.2f} s (min {best:.2f}, "
+            f"max {worst:.2f}, {repeat} runs); target < 3 s"
+        )
+        median, best, worst = datagen.timed(run, repeat)
+        print(
+            f"  the report (query and its {len(wizard.line_ids)} customer rows written): "
+            f"median {median:.2f} s (min {best:.2f}, max {worst:.2f}, {repeat} runs)"
         )
 
 
