@@ -14,7 +14,8 @@ company's currency as the general ledger holds them on D (the residuals of
   resolved on D. *Promised*: promises recorded on or before D and not yet
   decided on D.
 - *Credit sales*: posted customer invoices minus refunds, tax included,
-  accounting date in the month (``amount_total_signed``). *Invoiced*: the
+  accounting date in the month (``amount_total_signed``); the credit notes
+  that write an invoice off are write-offs, not refunds. *Invoiced*: the
   invoices alone; *sold on terms*: the invoices due after their invoice date.
 - *Cash collected*: receivable items of entries in bank, cash and credit
   card journals dated in the month (sign turned: a refund paid out lowers
@@ -104,10 +105,15 @@ def _insert_query(asof, bounds, start, asof_uid):
     }
     return SQL(
         """
-        WITH old AS (
+        WITH deleted AS (
             DELETE FROM credit_receivable_snapshot
              WHERE company_id = ANY(%(companies)s) AND date = %(end)s
-         RETURNING company_id, partner_id, risk_class_id, user_id, team_id
+         RETURNING id, company_id, partner_id, risk_class_id, user_id, team_id
+        ),
+        old AS (
+            -- One per customer, even after a partner merge moved another's rows to it.
+            SELECT DISTINCT ON (company_id, partner_id) *
+              FROM deleted ORDER BY company_id, partner_id, id
         ),
         items AS (
             SELECT i.*, %(bucket)s AS bucket FROM (%(open_items)s) i
@@ -147,6 +153,7 @@ def _insert_query(asof, bounds, start, asof_uid):
               FROM account_move m
              WHERE m.company_id = ANY(%(companies)s) AND m.state = 'posted'
                AND m.move_type IN ('out_invoice', 'out_refund')
+               AND m.credit_writeoff_case_id IS NULL
                AND m.date BETWEEN %(start)s AND %(end)s
              GROUP BY m.company_id, m.commercial_partner_id
         ),

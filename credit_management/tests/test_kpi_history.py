@@ -208,6 +208,53 @@ class TestKpiHistory(CreditCommon):
             [JAN, FEB, MAR],
         )
 
+    def test_disputed_promised_written_off(self):
+        customer = self.env["res.partner"].create({"name": "Customer C", "is_company": True})
+        invoice = self._dated_invoice(customer, 1000, date(2025, 1, 10), date(2025, 1, 20))
+        case = self.env["credit.collection.case"].create(
+            {"partner_id": customer.id, "user_id": self.controller.id, "team_id": False}
+        )
+        dispute = self.env["credit.collection.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason_id": self.env.ref("credit_management.credit_dispute_reason_quality").id,
+                "case_id": case.id,
+            }
+        )
+        promise = self.env["credit.collection.promise"].create(
+            {"case_id": case.id, "date": self.today, "amount": 400}
+        )
+        self.env.flush_all()
+        for table, record, day in (
+            ("credit_collection_case", case, "date_opened = '2025-01-01'"),
+            ("credit_collection_dispute", dispute, "date_recorded = '2025-02-15'"),
+            (
+                "credit_collection_promise",
+                promise,
+                "date_recorded = '2025-02-20', date = '2025-03-10'",
+            ),
+        ):
+            self.env.cr.execute(f"UPDATE {table} SET {day} WHERE id = %s", (record.id,))
+        self.env.invalidate_all()
+        self.company.credit_writeoff_journal_id = self.company_data["default_journal_misc"]
+        self.company.credit_writeoff_account_id = self.company_data["default_account_expense"]
+        self.env["credit.writeoff.wizard"].with_context(default_case_id=case.id).create(
+            {"reason": "Insolvent", "date": date(2025, 3, 25)}
+        ).action_confirm()
+        self.Snapshot._write_months(self.company, [JAN, FEB, MAR])
+
+        jan, feb, mar = (self._rows(day, customer) for day in (JAN, FEB, MAR))
+        self.assertEqual((jan.disputed, jan.promised), (0, 0), "recorded later")
+        self.assertEqual((feb.disputed, feb.promised), (1000, 400))
+        self.assertAlmostEqual(mar.written_off, 1000)
+        self.assertAlmostEqual(mar.credit_sales, 0, msg="a write-off is no refund")
+        self.assertAlmostEqual(mar.ar_total, 0)
+        self.assertAlmostEqual(mar.disputed, 0, msg="nothing left open")
+        [(bad_debt,)] = self.env["credit.receivable.kpi"]._read_group(
+            [("partner_id", "=", customer.id)], [], ["bad_debt_ratio:sum"]
+        )
+        self.assertAlmostEqual(bad_debt, 100, msg="written off / credit sales of the quarter")
+
     # KPIs
 
     def test_kpis_of_a_customer(self):
