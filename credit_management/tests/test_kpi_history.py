@@ -5,7 +5,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from ..engine import check, history, privilege
 from .common import CreditCommon
@@ -206,6 +206,14 @@ class TestKpiHistory(CreditCommon):
                 set(self.Snapshot.search([("company_id", "=", self.company.id)]).mapped("date"))
             ),
             [JAN, FEB, MAR],
+        )
+        before = self._rows(MAR).read(SNAPSHOT_FIELDS)
+        with freeze_time("2025-04-01 03:00:00"):
+            self.Snapshot._cron_write_last_month()
+        self.assertEqual(
+            sorted(row["ar_total"] for row in self._rows(MAR).read(SNAPSHOT_FIELDS)),
+            sorted(row["ar_total"] for row in before),
+            "the month that ended",
         )
 
     def test_disputed_promised_written_off(self):
