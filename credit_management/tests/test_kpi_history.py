@@ -298,6 +298,27 @@ class TestKpiHistory(CreditCommon):
         self.assertAlmostEqual(values["days_to_pay"], (200 * 28 + 100 * 9) / 300, places=4)
         self.assertAlmostEqual(values["days_late"], 200 * 18 / 300, places=4)
 
+    def test_views_and_pivot_as_manager(self):
+        Kpi = self.env["credit.receivable.kpi"].with_user(self.manager)
+        views = Kpi.get_views(
+            [(False, "pivot"), (False, "graph"), (False, "list"), (False, "search")]
+        )
+        self.assertIn("dso_countback", views["models"]["credit.receivable.kpi"]["fields"])
+        groups = Kpi.formatted_read_group(
+            [("company_id", "=", self.company.id)],
+            ["date:month", "user_id"],
+            ["dso:sum", "cei:sum", "__count"],
+        )
+        march = [
+            group
+            for group in groups
+            if group["user_id"]
+            and group["user_id"][0] == self.controller.id
+            and "March" in str(group["date:month"])
+        ]
+        self.assertEqual(len(march), 1)
+        self.assertAlmostEqual(march[0]["dso:sum"], 1000 / 600 * 31, places=4)
+
     # Access
 
     def test_access_by_role(self):
