@@ -15,3 +15,6 @@ def post_init_hook(env):
     # in the installing transaction's view (see engine/balance.py): check
     # the open balances again as soon as it commits.
     env.ref("credit_management.ir_cron_credit_open_balance_verify")._trigger()
+    # The receivables history of every past month (nothing to do without
+    # receivable items).
+    env["credit.receivable.snapshot"]._backfill()

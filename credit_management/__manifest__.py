@@ -39,6 +39,8 @@
         "views/credit_aged_receivable_views.xml",
         "wizard/credit_aged_receivable_wizard_views.xml",
         "report/credit_aged_receivable_report.xml",
+        "views/credit_receivable_kpi_views.xml",
+        "wizard/credit_receivable_snapshot_wizard_views.xml",
         "views/credit_management_menus.xml",
     ],
     "post_init_hook": "post_init_hook",

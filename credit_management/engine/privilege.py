@@ -13,7 +13,8 @@ the one kept: values of existing records, never a caller's), ``LIMIT_DECISION``
 (decision fields of a limit request), ``DISPUTE_CREDIT_NOTE`` and
 ``WRITEOFF_ENTRY`` (the links of a journal entry to a dispute or a case),
 ``DUNNING_RUN`` (the fields of dunning runs and reminders that drive levels,
-holds, cases and charges: date, origin, state, totals, customer...).
+holds, cases and charges: date, origin, state, totals, customer...),
+``SNAPSHOT`` (the rows of the monthly receivables history).
 """
 
 import contextvars
@@ -25,6 +26,7 @@ LIMIT_DECISION = "limit_decision"
 DISPUTE_CREDIT_NOTE = "dispute_credit_note"
 WRITEOFF_ENTRY = "writeoff_entry"
 DUNNING_RUN = "dunning_run"
+SNAPSHOT = "snapshot"
 
 _granted = contextvars.ContextVar("credit_privileges", default=frozenset())
 

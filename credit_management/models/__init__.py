@@ -33,3 +33,5 @@ from . import credit_collection_dispute
 from . import account_partial_reconcile
 from . import res_partner_collection
 from . import credit_aged_receivable
+from . import credit_receivable_snapshot
+from . import credit_receivable_kpi

@@ -18,3 +18,4 @@ from . import test_group_check
 from . import test_merge
 from . import test_pdf
 from . import test_dunning_guards
+from . import test_kpi_history

@@ -146,6 +146,25 @@ FIELD_CLASSES = {
         "credit_residual_currency currency_id date_due debit_residual debit_residual_currency "
         "items partner_id",
     },
+    "credit.receivable.snapshot": {
+        # Written in SQL by the month-end job and the rebuild wizard only (privilege SNAPSHOT).
+        ACTION: "company_id partner_id date days risk_class_id user_id team_id ar_total "
+        "ar_current ar_overdue overdue_days_amount amount_1 amount_2 amount_3 amount_4 "
+        "amount_5 amount_6 amount_7 disputed promised credit_sales invoiced term_sales "
+        "cash_collected written_off paid_count paid_amount paid_days_to_pay "
+        "paid_days_late",
+        COMPUTED: "currency_id",
+    },
+    "credit.receivable.kpi": {
+        # An SQL view over the snapshots.
+        COMPUTED: "company_id currency_id partner_id date risk_class_id user_id team_id days "
+        "ar_begin ar_total ar_current ar_overdue overdue_days_amount disputed promised "
+        "credit_sales invoiced term_sales cash_collected written_off paid_count "
+        "paid_amount paid_days_to_pay paid_days_late ar_positive countback_weighted dso "
+        "dso_countback bpdso add add_weighted cei overdue_ratio bad_debt_ratio "
+        "collection_period credit_sales_share days_to_pay days_late",
+    },
+    "credit.receivable.snapshot.wizard": {DATA: "company_ids date_from date_to"},
     "credit.exposure": {
         COMPUTED: "available company_id credit_limit currency_id disputed draft_invoices excess "
         "exposure limit_source not_due on_hold over_limit overdue partner_id risk_class_id "
