@@ -27,6 +27,7 @@ DISPUTE_CREDIT_NOTE = "dispute_credit_note"
 WRITEOFF_ENTRY = "writeoff_entry"
 DUNNING_RUN = "dunning_run"
 SNAPSHOT = "snapshot"
+AGED_REPORT = "aged_report"
 
 _granted = contextvars.ContextVar("credit_privileges", default=frozenset())
 

@@ -1,15 +1,35 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
-from ..engine import receivables
+from ..engine import privilege, receivables
 
 # Bucket columns: amount_0 is "not due", amount_1 … amount_7 the overdue ones.
 BUCKET_FIELDS = [f"amount_{n}" for n in range(receivables.MAX_BOUNDS + 2)]
+
+
+class AgedReportRows(models.AbstractModel):
+    """The rows of an aged receivables report are computed from the journal
+    (in SQL); nobody edits them, their author included: a printed report
+    shows the ledger, not figures typed in."""
+
+    _name = "credit.aged.receivable.rows"
+    _description = "Aged Receivables: Computed Rows"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        raise AccessError(self.env._("The rows of an aged receivables report are computed."))
+
+    def write(self, vals):
+        if not privilege.has(privilege.AGED_REPORT):
+            raise AccessError(self.env._("The rows of an aged receivables report are computed."))
+        return super().write(vals)
 
 
 class CreditAgedReceivable(models.TransientModel):
     """One customer of an aged receivables report (see the wizard)."""
 
     _name = "credit.aged.receivable"
+    _inherit = ["credit.aged.receivable.rows"]
     _description = "Aged Receivables: Customer"
     _order = "company_id, total desc, id"
 
@@ -78,13 +98,15 @@ class CreditAgedReceivable(models.TransientModel):
     def _load_items(self):
         for line in self.filtered(lambda line: not line.items_loaded):
             line.wizard_id._insert_items(line)
-            line.items_loaded = True
+            with privilege.granted(privilege.AGED_REPORT):
+                line.items_loaded = True
 
 
 class CreditAgedReceivableItem(models.TransientModel):
     """One open item of a customer of an aged receivables report."""
 
     _name = "credit.aged.receivable.item"
+    _inherit = ["credit.aged.receivable.rows"]
     _description = "Aged Receivables: Open Item"
     _order = "date_maturity, id"
 

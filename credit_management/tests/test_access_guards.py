@@ -69,7 +69,7 @@ FIELD_CLASSES = {
         "credit_dunning_journal_id credit_dunning_policy_id credit_dunning_post_charges "
         "credit_guardrails credit_include_draft credit_net_unapplied credit_promise_grace_days "
         "credit_quiet_end credit_quiet_start credit_writeoff_account_id "
-        "credit_writeoff_journal_id credit_writeoff_tax_mode",
+        "credit_writeoff_journal_id credit_writeoff_tax_mode credit_aging_days",
     },
     "res.config.settings": {
         DATA: "credit_check_group credit_check_mode credit_collection_team_id credit_contact_cap "
@@ -77,7 +77,7 @@ FIELD_CLASSES = {
         "credit_dunning_journal_id credit_dunning_policy_id credit_dunning_post_charges "
         "credit_guardrails credit_include_draft credit_net_unapplied credit_promise_grace_days "
         "credit_quiet_end credit_quiet_start credit_writeoff_account_id "
-        "credit_writeoff_journal_id credit_writeoff_tax_mode",
+        "credit_writeoff_journal_id credit_writeoff_tax_mode credit_aging_days",
     },
     "credit.limit.request": {
         ACTION: "state decided_by_id decision_date previous_limit previous_limit_source "
@@ -165,6 +165,22 @@ FIELD_CLASSES = {
         "collection_period credit_sales_share days_to_pay days_late",
     },
     "credit.receivable.snapshot.wizard": {DATA: "company_ids date_from date_to"},
+    "credit.aged.receivable.wizard": {
+        DATA: "basis collector_ids company_ids date partner_ids risk_class_ids salesperson_ids",
+        # Written in SQL by the report only.
+        ACTION: "line_ids",
+    },
+    "credit.aged.receivable": {
+        # Written in SQL by the report; create and write refused (computed rows).
+        ACTION: "wizard_id company_id partner_id item_count total amount_0 amount_1 amount_2 "
+        "amount_3 amount_4 amount_5 amount_6 amount_7 item_ids items_loaded",
+        COMPUTED: "date currency_id",
+    },
+    "credit.aged.receivable.item": {
+        ACTION: "line_id company_id partner_id move_line_id move_id date date_maturity "
+        "invoice_date days bucket currency_id residual_currency residual",
+        COMPUTED: "company_currency_id bucket_label",
+    },
     "credit.exposure": {
         COMPUTED: "available company_id credit_limit currency_id disputed draft_invoices excess "
         "exposure limit_source not_due on_hold over_limit overdue partner_id risk_class_id "

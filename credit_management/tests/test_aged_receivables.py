@@ -267,6 +267,25 @@ class TestAgedReceivables(CreditCommon):
             with self.assertRaises(AccessError):
                 self._report(self.today, user=user)
 
+    def test_rows_are_computed_not_typed(self):
+        """Its author cannot change a report's figures before printing it."""
+        self._invoice(self.customer, 100, due_days=-5)
+        report = self._report(self.today, user=self.controller)
+        line = report.line_ids[:1]
+        self.assertTrue(line)
+        line.action_open_items()
+        with self.assertRaises(AccessError):
+            line.write({"total": 1.0})
+        with self.assertRaises(AccessError):
+            line.item_ids[:1].write({"residual": 1.0})
+        with self.assertRaises(AccessError):
+            self.env["credit.aged.receivable"].with_user(self.controller).create(
+                {"wizard_id": report.id, "company_id": self.company.id, "total": 5.0}
+            )
+        with self.assertRaises(AccessError):
+            report.write({"line_ids": [Command.create({"company_id": self.company.id})]})
+        self.assertAlmostEqual(self._total(report), 100.0)
+
     # Exports
 
     def test_pdf_and_xlsx(self):
