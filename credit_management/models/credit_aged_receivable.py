@@ -17,7 +17,9 @@ class AgedReportRows(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise AccessError(self.env._("The rows of an aged receivables report are computed."))
+        if not privilege.has(privilege.AGED_REPORT):
+            raise AccessError(self.env._("The rows of an aged receivables report are computed."))
+        return super().create(vals_list)
 
     def write(self, vals):
         if not privilege.has(privilege.AGED_REPORT):

@@ -98,7 +98,8 @@ class CreditAgedReceivableWizard(models.TransientModel):
         company the user may not open."""
         self.ensure_one()
         env = self.with_context(allowed_company_ids=self.company_ids.ids).env
-        env.companies  # noqa: B018  # pylint: disable=pointless-statement (checks the companies)
+        # Reading env.companies checks the companies against the user's.
+        env.companies  # noqa: B018  # pylint: disable=pointless-statement
         return env
 
     def _asof(self, partner_ids=None):
