@@ -1,6 +1,6 @@
 import base64
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.addons.credit_management.engine import privilege
 from odoo.addons.credit_management.models.credit_collection_mixin import foreign_items
 from odoo.exceptions import UserError, ValidationError
@@ -94,6 +94,7 @@ class CreditInsuranceClaim(models.Model):
             "insurer_ref",
             "insurer_message",
             "raw_answer",
+            "sent_document_ids",
         }
     )
 
@@ -197,6 +198,17 @@ class CreditInsuranceClaim(models.Model):
         readonly=True,
     )
     document_count = fields.Integer(compute="_compute_document_count")
+    # What went to the insurer: kept as sent (see ir_attachment.py); the
+    # letters and e-mails that come after are added to the claim freely.
+    sent_document_ids = fields.Many2many(
+        "ir.attachment",
+        "credit_insurance_claim_sent_document_rel",
+        "claim_id",
+        "attachment_id",
+        string="Documents Sent",
+        readonly=True,
+        copy=False,
+    )
     note = fields.Text()
 
     _name_uniq = models.Constraint(
@@ -665,6 +677,7 @@ class CreditInsuranceClaim(models.Model):
                 {
                     **vals,
                     "state": "submitted",
+                    "sent_document_ids": [Command.set(self.document_ids.ids)],
                     "date_submitted": fields.Datetime.now(),
                     "user_submitted_id": self.env.uid,
                 }

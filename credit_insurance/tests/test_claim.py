@@ -1,6 +1,7 @@
 import csv
 import io
 from datetime import timedelta
+from email.message import EmailMessage
 
 import openpyxl
 
@@ -223,8 +224,8 @@ class TestClaimSubmission(ClaimCommon):
 
     def test_documents_of_a_claim_sent_are_kept(self):
         """Through ir.attachment too: a draft's documents may change; once
-        the claim is submitted none is added, changed, moved or deleted, by
-        its collector, a manager or the chatter."""
+        the claim is submitted, those sent are neither changed, moved nor
+        deleted, by its collector, a manager or the chatter."""
         self._request(self.atradius_policy, 50000)
         self._book()
         claim = self._claim(self.atradius_policy)
@@ -236,10 +237,11 @@ class TestClaimSubmission(ClaimCommon):
         draft_doc.with_user(self.controller).write({"name": "renamed.html"})
         draft_doc.with_user(self.controller).unlink()
         Attachment.create({"name": "letter.txt", "raw": b"Registered letter", **on_claim})
-        loose = Attachment.create({"name": "loose.txt", "raw": b"Not a document yet"})
         claim.action_submit()
         self.assertEqual(claim.state, "submitted")
         documents = claim.document_ids
+        self.assertEqual(claim.sent_document_ids, documents)
+        self.assertIn("letter.txt", documents.mapped("name"), "sent with the claim")
         checksums = documents.mapped("checksum")
         doc = documents[0]
         for user in (self.controller, self.manager):
@@ -251,28 +253,63 @@ class TestClaimSubmission(ClaimCommon):
             ):
                 with self.assertRaisesRegex(UserError, "kept as sent"):
                     change(doc.with_user(user))
-            with self.assertRaisesRegex(UserError, "kept as sent"):
-                Attachment.with_user(user).create({"name": "x.pdf", "raw": b"x", **on_claim})
-            with self.assertRaisesRegex(UserError, "kept as sent"):
-                Attachment.with_user(user).with_context(
-                    default_res_model=claim._name, default_res_id=claim.id
-                ).create({"name": "y.pdf", "raw": b"y"})
-        with self.assertRaisesRegex(UserError, "kept as sent"):
-            loose.write(on_claim)
         with self.assertRaisesRegex(UserError, "kept as sent"):
             claim.with_user(self.controller).write({"document_ids": [Command.unlink(doc.id)]})
         # The chatter and the mail gateway write attachments as the superuser.
         with self.assertRaisesRegex(UserError, "kept as sent"):
-            claim.sudo().message_post(body="More", attachments=[("z.txt", b"z")])
-        with self.assertRaisesRegex(UserError, "kept as sent"):
             self.env["ir.attachment"].sudo().browse(doc.id).unlink()
+        with self.assertRaisesRegex(UserError, "kept as sent"):
+            self.env["ir.attachment"].sudo().browse(doc.id).write({"res_id": False})
         # Odoo's own upkeep still works: the same content again, a sharing token.
         doc.sudo().write({"raw": doc.raw, "mimetype": doc.mimetype})
         doc.with_user(self.controller).generate_access_token()
+        # What comes after is not what was sent: added, corrected, removed.
+        note = Attachment.create({"name": "call.txt", "raw": b"Insurer called", **on_claim})
+        loose = Attachment.create({"name": "loose.txt", "raw": b"Not a document yet"})
+        loose.write(on_claim)
+        note.write({"raw": b"Insurer called twice"})
+        (note | loose).unlink()
         self.env.invalidate_all()
         self.assertEqual(claim.document_ids, documents)
+        self.assertEqual(claim.sent_document_ids, documents)
         self.assertEqual(claim.document_ids.mapped("checksum"), checksums)
-        self.assertFalse(loose.res_model)
+
+    def _sent_claim(self):
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.action_submit()
+        self.assertEqual(claim.state, "submitted")
+        return claim
+
+    def test_insurer_letter_kept_on_a_sent_claim(self):
+        """The insurer's letters about a claim sent (its acknowledgement, a
+        request for documents) are kept in the claim's chatter."""
+        claim = self._sent_claim()
+        message = claim.with_user(self.controller).message_post(
+            body="Insurer's acknowledgement letter",
+            attachments=[("ack.pdf", b"%PDF-1.4 letter")],
+        )
+        self.assertEqual(message.attachment_ids.mapped("name"), ["ack.pdf"])
+        self.assertNotIn(message.attachment_ids, claim.sent_document_ids)
+
+    def test_insurer_email_with_attachment_reaches_a_sent_claim(self):
+        """An e-mail reply of the insurer with its decision attached goes
+        through the mail gateway (as the superuser) to the claim."""
+        claim = self._sent_claim()
+        mail = EmailMessage()
+        mail["From"] = "claims@insurer.example.com"
+        mail["To"] = "credit@example.com"
+        mail["Subject"] = f"Re: {claim.name}"
+        mail["Message-Id"] = "<claim-insurer-reply@insurer.example.com>"
+        mail.set_content("Please find our decision attached.")
+        mail.add_attachment(
+            b"%PDF-1.4 decision", maintype="application", subtype="pdf", filename="decision.pdf"
+        )
+        self.env["mail.thread"].sudo().message_process(
+            claim._name, mail.as_bytes(), thread_id=claim.id
+        )
+        self.assertIn("decision.pdf", claim.message_ids.attachment_ids.mapped("name"))
 
     def test_allianz_acknowledged_then_partly_paid(self):
         self._request(self.allianz_policy, 50000)

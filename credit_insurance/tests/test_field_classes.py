@@ -119,7 +119,8 @@ FIELD_CLASSES = {
         VIEW_READONLY: "name",
         ACTION: "state amount_claimed cover_limit amount_covered indemnity_percent "
         "amount_insured amount_paid date_paid date_submitted user_submitted_id "
-        "date_acknowledged date_review date_decision insurer_ref insurer_message raw_answer",
+        "date_acknowledged date_review date_decision insurer_ref insurer_message raw_answer "
+        "sent_document_ids",
         COMPUTED: "backend_id backend_kind company_id currency_id buyer_id cover_id "
         "document_ids document_count",
     },
