@@ -3,7 +3,8 @@ import base64
 from odoo import Command, api, fields, models
 from odoo.addons.credit_management.engine import privilege
 from odoo.addons.credit_management.models.credit_collection_mixin import foreign_items
-from odoo.exceptions import UserError, ValidationError
+from odoo.addons.credit_management.models.credit_collection_stage import CLOSED_TYPES
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import exports
 from ..mappers import edifact, filing
@@ -275,6 +276,35 @@ class CreditInsuranceClaim(models.Model):
                         items=", ".join(
                             (claim.item_ids & other.item_ids).move_id.mapped("display_name")
                         ),
+                    )
+                )
+
+    @api.constrains("partner_id", "company_id", "case_id")
+    def _check_case_seen(self):
+        """A claim without a case is seen by every collector of the company:
+        a customer followed in an open case that the user does not see is
+        claimed by its collector or a manager (credit_management's one open
+        case per customer)."""
+        user_env = self.env(su=False)  # constraints run as the superuser
+        if user_env.su:
+            return
+        Case = self.env["credit.collection.case"].sudo()
+        for claim in self.filtered(lambda c: not c.case_id):
+            case = Case.search(
+                [
+                    ("company_id", "=", claim.company_id.id),
+                    ("partner_id", "=", claim.partner_id.commercial_partner_id.id),
+                    ("kind", "=", "partner"),
+                    ("stage_type", "not in", CLOSED_TYPES),
+                ],
+                limit=1,
+            )
+            if case and not case.with_env(user_env).has_access("read"):
+                raise AccessError(
+                    self.env._(
+                        "%s is followed in a collection case you do not see: its collector or "
+                        "a Credit Control Manager files its claims.",
+                        claim.partner_id.display_name,
                     )
                 )
 

@@ -499,6 +499,27 @@ class TestClaimAccess(ClaimCommon):
             self.assertTrue(documents.with_user(user)[0].raw)
         self.assertFalse(self.Claim.with_user(other).search([]))
 
+    def test_collectors_claim_customers_without_case(self):
+        """A customer no one follows in a collection case is claimed by any
+        collector of the company, and the claim is seen by all of them; once
+        the customer's case is opened, its claims go through the case."""
+        self._request(self.atradius_policy, 50000)
+        self._invoice(self.customer, 30000, due_days=-70, date_days=-100)
+        self.assertFalse(self.Case.search([("partner_id", "=", self.customer.id)]))
+        claim = self._claim(self.atradius_policy)
+        self.assertTrue(claim.item_ids)
+        self.assertFalse(claim.case_id)
+        other = self._collector("claim_no_case_collector")
+        self.assertEqual(self.Claim.with_user(other).search([]), claim)
+        self.assertFalse(self.Claim.with_user(self.other_user).search([]))
+        case = self.Case._for_partner(self.customer, self.company)
+        case.user_id = self.controller
+        # Not even by leaving the case out.
+        for vals in ({}, {"case_id": False}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                self._claim(self.atradius_policy, user=other, **vals)
+        self.assertEqual(self._claim(self.atradius_policy).case_id, case)
+
     def test_accounting_user_without_credit_rights(self):
         self._book()
         claim = self._claim(self.atradius_policy)
