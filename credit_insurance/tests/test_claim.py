@@ -55,6 +55,14 @@ class ClaimCommon(InsuranceCommon, DunningCommon):
             {"policy_id": policy.id, "partner_id": self.customer_contact.id, **vals}
         )
 
+    def _sent_claim(self):
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.action_submit()
+        self.assertEqual(claim.state, "submitted")
+        return claim
+
 
 @tagged("post_install", "-at_install")
 class TestClaimFigures(ClaimCommon):
@@ -273,14 +281,6 @@ class TestClaimSubmission(ClaimCommon):
         self.assertEqual(claim.document_ids, documents)
         self.assertEqual(claim.sent_document_ids, documents)
         self.assertEqual(claim.document_ids.mapped("checksum"), checksums)
-
-    def _sent_claim(self):
-        self._request(self.atradius_policy, 50000)
-        self._book()
-        claim = self._claim(self.atradius_policy)
-        claim.action_submit()
-        self.assertEqual(claim.state, "submitted")
-        return claim
 
     def test_insurer_letter_kept_on_a_sent_claim(self):
         """The insurer's letters about a claim sent (its acknowledgement, a
@@ -519,6 +519,36 @@ class TestClaimAccess(ClaimCommon):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 self._claim(self.atradius_policy, user=other, **vals)
         self.assertEqual(self._claim(self.atradius_policy).case_id, case)
+
+    def test_attachments_of_a_claim_tell_strangers_nothing(self):
+        """A portal user, an internal user without credit rights and a user
+        of another company get Odoo's access error on a claim's attachments,
+        not the claim's number and that it was sent."""
+        claim = self._sent_claim()
+        doc = claim.sent_document_ids[0]
+        strangers = (
+            new_test_user(self.env, login="claim_portal", groups="base.group_portal"),
+            new_test_user(
+                self.env,
+                login="claim_internal",
+                groups="base.group_user",
+                company_id=self.company.id,
+                company_ids=[Command.set(self.company.ids)],
+            ),
+            self.other_user,
+        )
+        probe = {"name": "probe.txt", "raw": b"probe"}
+        for user in strangers:
+            Attachment = self.env["ir.attachment"].with_user(user)
+            for attempt in (
+                lambda A: A.create({**probe, "res_model": claim._name, "res_id": claim.id}),
+                lambda A: A.browse(doc.id).write({"raw": b"forged"}),
+                lambda A: A.browse(doc.id).write({"res_id": False}),
+                lambda A: A.browse(doc.id).unlink(),
+            ):
+                with self.subTest(user=user.login), self.assertRaises(AccessError) as caught:
+                    attempt(Attachment)
+                self.assertNotIn(claim.name, str(caught.exception))
 
     def test_accounting_user_without_credit_rights(self):
         self._book()
