@@ -268,16 +268,30 @@ class CreditInsuranceClaim(models.Model):
                 )
             other = claim._claims_sharing_items()
             if other:
-                raise ValidationError(
-                    self.env._(
-                        "These items are already claimed in %(claims)s: "
-                        "%(items)s. Withdraw that claim first, or leave them out.",
-                        claims=", ".join(other.mapped("name")),
-                        items=", ".join(
-                            (claim.item_ids & other.item_ids).move_id.mapped("display_name")
-                        ),
-                    )
-                )
+                raise ValidationError(claim._already_claimed_message(other))
+
+    def _already_claimed_message(self, others):
+        """Which items ``others`` already claim, naming only the claims the
+        user may read (constraints run as the superuser)."""
+        user_env = self.env(su=False)
+        shared = self.item_ids & others.sudo().item_ids
+        items = ", ".join(shared.with_env(user_env).move_id.mapped("display_name"))
+        readable = others.with_env(user_env)._filtered_access("read")
+        if not readable:
+            return self.env._(
+                "These items are already claimed in a claim you do not see: %s. Leave them "
+                "out, or ask a Credit Control Manager.",
+                items,
+            )
+        claims = ", ".join(readable.sudo().mapped("name"))
+        if readable != others:
+            claims = self.env._("%s and claims you do not see", claims)
+        return self.env._(
+            "These items are already claimed in %(claims)s: "
+            "%(items)s. Withdraw that claim first, or leave them out.",
+            claims=claims,
+            items=items,
+        )
 
     @api.constrains("partner_id", "company_id", "case_id")
     def _check_case_seen(self):

@@ -550,6 +550,32 @@ class TestClaimAccess(ClaimCommon):
                     attempt(Attachment)
                 self.assertNotIn(claim.name, str(caught.exception))
 
+    def test_items_claimed_in_a_claim_not_seen(self):
+        """Items already claimed in a claim the user does not see are
+        refused without naming that claim."""
+        self._book()
+        first = self._claim(self.atradius_policy)
+        other = self._collector("claim_dispute_collector")
+        dispute = self.Case.create(
+            {
+                "kind": "dispute",
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "user_id": other.id,
+            }
+        )
+        with self.assertRaises(ValidationError) as caught:
+            self._claim(
+                self.atradius_policy,
+                user=other,
+                case_id=dispute.id,
+                item_ids=[Command.set(self._items(self.late).ids)],
+            )
+        message = str(caught.exception)
+        self.assertIn("already claimed", message)
+        self.assertIn(self.late.name, message)
+        self.assertNotIn(first.name, message)
+
     def test_accounting_user_without_credit_rights(self):
         self._book()
         claim = self._claim(self.atradius_policy)
