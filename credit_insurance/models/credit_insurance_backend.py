@@ -18,6 +18,9 @@ KINDS = [
 # Written only by the transport (token cache, lockout), never through the form;
 # kept in credit.insurance.backend.session, shown here.
 TRANSPORT_FIELDS = {"token", "token_expiry", "locked", "login_failures", "locked_reason"}
+# Written only by the daily synchronisation (as the system): a manager who
+# cleared or forged it would hide that the insurer's changes are not read.
+SYNC_FIELDS = {"sync_error"}
 # Where and how the credentials are sent: an administrator's decision once
 # they are set (a manager could otherwise send them to a server of theirs).
 DESTINATION_FIELDS = {"base_url", "kind"}
@@ -115,17 +118,12 @@ class CreditInsuranceBackend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(TRANSPORT_FIELDS.intersection(v) for v in vals_list):
-            raise AccessError(
-                self.env._("The token and the lockout are kept by the insurer calls.")
-            )
+        for vals in vals_list:
+            self._check_kept_by_calls(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and TRANSPORT_FIELDS.intersection(vals):
-            raise AccessError(
-                self.env._("The token and the lockout are kept by the insurer calls.")
-            )
+        self._check_kept_by_calls(vals)
         if DESTINATION_FIELDS.intersection(vals) and not (
             self.env.su or self.env.user.has_group(ADMIN)
         ):
@@ -142,6 +140,19 @@ class CreditInsuranceBackend(models.Model):
                         )
                     )
         return super().write(vals)
+
+    @api.model
+    def _check_kept_by_calls(self, vals):
+        if self.env.su:
+            return
+        if TRANSPORT_FIELDS.intersection(vals):
+            raise AccessError(
+                self.env._("The token and the lockout are kept by the insurer calls.")
+            )
+        if SYNC_FIELDS.intersection(vals):
+            raise AccessError(
+                self.env._("The synchronisation error is noted by the synchronisation only.")
+            )
 
     # ------------------------------------------------------------------
     # Actions

@@ -1,9 +1,10 @@
 import base64
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.addons.credit_management.engine import privilege
 from odoo.addons.credit_management.models.credit_collection_mixin import foreign_items
-from odoo.exceptions import UserError, ValidationError
+from odoo.addons.credit_management.models.credit_collection_stage import CLOSED_TYPES
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import exports
 from ..mappers import edifact, filing
@@ -94,6 +95,7 @@ class CreditInsuranceClaim(models.Model):
             "insurer_ref",
             "insurer_message",
             "raw_answer",
+            "sent_document_ids",
         }
     )
 
@@ -197,6 +199,17 @@ class CreditInsuranceClaim(models.Model):
         readonly=True,
     )
     document_count = fields.Integer(compute="_compute_document_count")
+    # What went to the insurer: kept as sent (see ir_attachment.py); the
+    # letters and e-mails that come after are added to the claim freely.
+    sent_document_ids = fields.Many2many(
+        "ir.attachment",
+        "credit_insurance_claim_sent_document_rel",
+        "claim_id",
+        "attachment_id",
+        string="Documents Sent",
+        readonly=True,
+        copy=False,
+    )
     note = fields.Text()
 
     _name_uniq = models.Constraint(
@@ -255,14 +268,57 @@ class CreditInsuranceClaim(models.Model):
                 )
             other = claim._claims_sharing_items()
             if other:
-                raise ValidationError(
+                raise ValidationError(claim._already_claimed_message(other))
+
+    def _already_claimed_message(self, others):
+        """Which items ``others`` already claim, naming only the claims the
+        user may read (constraints run as the superuser)."""
+        user_env = self.env(su=False)
+        shared = self.item_ids & others.sudo().item_ids
+        items = ", ".join(shared.with_env(user_env).move_id.mapped("display_name"))
+        readable = others.with_env(user_env)._filtered_access("read")
+        if not readable:
+            return self.env._(
+                "These items are already claimed in a claim you do not see: %s. Leave them "
+                "out, or ask a Credit Control Manager.",
+                items,
+            )
+        claims = ", ".join(readable.sudo().mapped("name"))
+        if readable != others:
+            claims = self.env._("%s and claims you do not see", claims)
+        return self.env._(
+            "These items are already claimed in %(claims)s: "
+            "%(items)s. Withdraw that claim first, or leave them out.",
+            claims=claims,
+            items=items,
+        )
+
+    @api.constrains("partner_id", "company_id", "case_id")
+    def _check_case_seen(self):
+        """A claim without a case is seen by every collector of the company:
+        a customer followed in an open case that the user does not see is
+        claimed by its collector or a manager (credit_management's one open
+        case per customer)."""
+        user_env = self.env(su=False)  # constraints run as the superuser
+        if user_env.su:
+            return
+        Case = self.env["credit.collection.case"].sudo()
+        for claim in self.filtered(lambda c: not c.case_id):
+            case = Case.search(
+                [
+                    ("company_id", "=", claim.company_id.id),
+                    ("partner_id", "=", claim.partner_id.commercial_partner_id.id),
+                    ("kind", "=", "partner"),
+                    ("stage_type", "not in", CLOSED_TYPES),
+                ],
+                limit=1,
+            )
+            if case and not case.with_env(user_env).has_access("read"):
+                raise AccessError(
                     self.env._(
-                        "These items are already claimed in %(claims)s: "
-                        "%(items)s. Withdraw that claim first, or leave them out.",
-                        claims=", ".join(other.mapped("name")),
-                        items=", ".join(
-                            (claim.item_ids & other.item_ids).move_id.mapped("display_name")
-                        ),
+                        "%s is followed in a collection case you do not see: its collector or "
+                        "a Credit Control Manager files its claims.",
+                        claim.partner_id.display_name,
                     )
                 )
 
@@ -665,6 +721,7 @@ class CreditInsuranceClaim(models.Model):
                 {
                     **vals,
                     "state": "submitted",
+                    "sent_document_ids": [Command.set(self.document_ids.ids)],
                     "date_submitted": fields.Datetime.now(),
                     "user_submitted_id": self.env.uid,
                 }

@@ -13,44 +13,23 @@ DERIVED_FIELDS = frozenset({"access_token", "thumbnail"})
 
 
 class IrAttachment(models.Model):
-    """The documents of a claim sent to the insurer are the evidence it
-    received: once the claim leaves draft, none is added to it, changed,
-    moved or deleted, whoever asks (the chatter and the mail gateway write
-    attachments as the superuser)."""
+    """The documents sent with a claim are the evidence the insurer
+    received: once sent, none is changed, moved or deleted, whoever asks
+    (the chatter and the mail gateway write attachments as the superuser).
+    What comes after (the insurer's letters and e-mails, notes) is added to
+    the claim as to any record."""
 
     _inherit = "ir.attachment"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        context = self.env.context
-        self._check_claims_open(
-            (
-                vals.get("res_model", context.get("default_res_model")),
-                vals.get("res_id", context.get("default_res_id")),
-            )
-            for vals in vals_list
-        )
-        return super().create(vals_list)
 
     def write(self, vals):
         if self._changes_document(vals):
             self.check_access("write")  # a stranger learns nothing of the claim
-            links = set()
-            # Read as the system: only the links are read, to refuse.
-            for attachment in self.sudo():
-                links.add((attachment.res_model, attachment.res_id))
-                links.add(
-                    (
-                        vals.get("res_model", attachment.res_model),
-                        vals.get("res_id", attachment.res_id),
-                    )
-                )
-            self._check_claims_open(links)
+            self._check_not_sent()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent_claim(self):
-        self._check_claims_open((a.res_model, a.res_id) for a in self.sudo())
+        self._check_not_sent()
 
     def _changes_document(self, vals):
         """Whether ``vals`` change these attachments: the same content
@@ -71,23 +50,21 @@ class IrAttachment(models.Model):
                 return True
         return False
 
-    @api.model
-    def _check_claims_open(self, links):
-        """Refuses when one of the ``(res_model, res_id)`` links is a claim
-        no longer in draft (the claim's own actions excepted)."""
+    def _check_not_sent(self):
+        """Refuses when one of these attachments went to the insurer with a
+        claim (the claim's own actions excepted)."""
         if privilege.has(FILING) or privilege.loading_data(self.env):
             return
-        claim_ids = {res_id for model, res_id in links if model == CLAIM and res_id}
-        if not claim_ids:
+        # A document sent stays on its claim: only those are looked up.
+        on_claims = self.sudo().filtered(lambda a: a.res_model == CLAIM)
+        if not on_claims:
             return
-        sent = (
-            self.env[CLAIM].sudo().browse(claim_ids).exists().filtered(lambda c: c.state != "draft")
-        )
+        sent = self.env[CLAIM].sudo().search([("sent_document_ids", "in", on_claims.ids)])
         if sent:
             raise UserError(
                 self.env._(
-                    "%s went to the insurer with its documents: they are kept as sent, none may "
-                    "be added, changed or deleted.",
+                    "%s went to the insurer with these documents: they are kept as sent, "
+                    "none may be changed, moved or deleted.",
                     ", ".join(sent.mapped("name")),
                 )
             )

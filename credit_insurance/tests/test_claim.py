@@ -1,6 +1,7 @@
 import csv
 import io
 from datetime import timedelta
+from email.message import EmailMessage
 
 import openpyxl
 
@@ -53,6 +54,14 @@ class ClaimCommon(InsuranceCommon, DunningCommon):
         return self.Claim.with_user(user or self.controller).create(
             {"policy_id": policy.id, "partner_id": self.customer_contact.id, **vals}
         )
+
+    def _sent_claim(self):
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.action_submit()
+        self.assertEqual(claim.state, "submitted")
+        return claim
 
 
 @tagged("post_install", "-at_install")
@@ -223,8 +232,8 @@ class TestClaimSubmission(ClaimCommon):
 
     def test_documents_of_a_claim_sent_are_kept(self):
         """Through ir.attachment too: a draft's documents may change; once
-        the claim is submitted none is added, changed, moved or deleted, by
-        its collector, a manager or the chatter."""
+        the claim is submitted, those sent are neither changed, moved nor
+        deleted, by its collector, a manager or the chatter."""
         self._request(self.atradius_policy, 50000)
         self._book()
         claim = self._claim(self.atradius_policy)
@@ -236,10 +245,11 @@ class TestClaimSubmission(ClaimCommon):
         draft_doc.with_user(self.controller).write({"name": "renamed.html"})
         draft_doc.with_user(self.controller).unlink()
         Attachment.create({"name": "letter.txt", "raw": b"Registered letter", **on_claim})
-        loose = Attachment.create({"name": "loose.txt", "raw": b"Not a document yet"})
         claim.action_submit()
         self.assertEqual(claim.state, "submitted")
         documents = claim.document_ids
+        self.assertEqual(claim.sent_document_ids, documents)
+        self.assertIn("letter.txt", documents.mapped("name"), "sent with the claim")
         checksums = documents.mapped("checksum")
         doc = documents[0]
         for user in (self.controller, self.manager):
@@ -251,28 +261,55 @@ class TestClaimSubmission(ClaimCommon):
             ):
                 with self.assertRaisesRegex(UserError, "kept as sent"):
                     change(doc.with_user(user))
-            with self.assertRaisesRegex(UserError, "kept as sent"):
-                Attachment.with_user(user).create({"name": "x.pdf", "raw": b"x", **on_claim})
-            with self.assertRaisesRegex(UserError, "kept as sent"):
-                Attachment.with_user(user).with_context(
-                    default_res_model=claim._name, default_res_id=claim.id
-                ).create({"name": "y.pdf", "raw": b"y"})
-        with self.assertRaisesRegex(UserError, "kept as sent"):
-            loose.write(on_claim)
         with self.assertRaisesRegex(UserError, "kept as sent"):
             claim.with_user(self.controller).write({"document_ids": [Command.unlink(doc.id)]})
         # The chatter and the mail gateway write attachments as the superuser.
         with self.assertRaisesRegex(UserError, "kept as sent"):
-            claim.sudo().message_post(body="More", attachments=[("z.txt", b"z")])
-        with self.assertRaisesRegex(UserError, "kept as sent"):
             self.env["ir.attachment"].sudo().browse(doc.id).unlink()
+        with self.assertRaisesRegex(UserError, "kept as sent"):
+            self.env["ir.attachment"].sudo().browse(doc.id).write({"res_id": False})
         # Odoo's own upkeep still works: the same content again, a sharing token.
         doc.sudo().write({"raw": doc.raw, "mimetype": doc.mimetype})
         doc.with_user(self.controller).generate_access_token()
+        # What comes after is not what was sent: added, corrected, removed.
+        note = Attachment.create({"name": "call.txt", "raw": b"Insurer called", **on_claim})
+        loose = Attachment.create({"name": "loose.txt", "raw": b"Not a document yet"})
+        loose.write(on_claim)
+        note.write({"raw": b"Insurer called twice"})
+        (note | loose).unlink()
         self.env.invalidate_all()
         self.assertEqual(claim.document_ids, documents)
+        self.assertEqual(claim.sent_document_ids, documents)
         self.assertEqual(claim.document_ids.mapped("checksum"), checksums)
-        self.assertFalse(loose.res_model)
+
+    def test_insurer_letter_kept_on_a_sent_claim(self):
+        """The insurer's letters about a claim sent (its acknowledgement, a
+        request for documents) are kept in the claim's chatter."""
+        claim = self._sent_claim()
+        message = claim.with_user(self.controller).message_post(
+            body="Insurer's acknowledgement letter",
+            attachments=[("ack.pdf", b"%PDF-1.4 letter")],
+        )
+        self.assertEqual(message.attachment_ids.mapped("name"), ["ack.pdf"])
+        self.assertNotIn(message.attachment_ids, claim.sent_document_ids)
+
+    def test_insurer_email_with_attachment_reaches_a_sent_claim(self):
+        """An e-mail reply of the insurer with its decision attached goes
+        through the mail gateway (as the superuser) to the claim."""
+        claim = self._sent_claim()
+        mail = EmailMessage()
+        mail["From"] = "claims@insurer.example.com"
+        mail["To"] = "credit@example.com"
+        mail["Subject"] = f"Re: {claim.name}"
+        mail["Message-Id"] = "<claim-insurer-reply@insurer.example.com>"
+        mail.set_content("Please find our decision attached.")
+        mail.add_attachment(
+            b"%PDF-1.4 decision", maintype="application", subtype="pdf", filename="decision.pdf"
+        )
+        self.env["mail.thread"].sudo().message_process(
+            claim._name, mail.as_bytes(), thread_id=claim.id
+        )
+        self.assertIn("decision.pdf", claim.message_ids.attachment_ids.mapped("name"))
 
     def test_allianz_acknowledged_then_partly_paid(self):
         self._request(self.allianz_policy, 50000)
@@ -461,6 +498,83 @@ class TestClaimAccess(ClaimCommon):
             self.assertEqual(seen, documents | case_files, user.login)
             self.assertTrue(documents.with_user(user)[0].raw)
         self.assertFalse(self.Claim.with_user(other).search([]))
+
+    def test_collectors_claim_customers_without_case(self):
+        """A customer no one follows in a collection case is claimed by any
+        collector of the company, and the claim is seen by all of them; once
+        the customer's case is opened, its claims go through the case."""
+        self._request(self.atradius_policy, 50000)
+        self._invoice(self.customer, 30000, due_days=-70, date_days=-100)
+        self.assertFalse(self.Case.search([("partner_id", "=", self.customer.id)]))
+        claim = self._claim(self.atradius_policy)
+        self.assertTrue(claim.item_ids)
+        self.assertFalse(claim.case_id)
+        other = self._collector("claim_no_case_collector")
+        self.assertEqual(self.Claim.with_user(other).search([]), claim)
+        self.assertFalse(self.Claim.with_user(self.other_user).search([]))
+        case = self.Case._for_partner(self.customer, self.company)
+        case.user_id = self.controller
+        # Not even by leaving the case out.
+        for vals in ({}, {"case_id": False}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                self._claim(self.atradius_policy, user=other, **vals)
+        self.assertEqual(self._claim(self.atradius_policy).case_id, case)
+
+    def test_attachments_of_a_claim_tell_strangers_nothing(self):
+        """A portal user, an internal user without credit rights and a user
+        of another company get Odoo's access error on a claim's attachments,
+        not the claim's number and that it was sent."""
+        claim = self._sent_claim()
+        doc = claim.sent_document_ids[0]
+        strangers = (
+            new_test_user(self.env, login="claim_portal", groups="base.group_portal"),
+            new_test_user(
+                self.env,
+                login="claim_internal",
+                groups="base.group_user",
+                company_id=self.company.id,
+                company_ids=[Command.set(self.company.ids)],
+            ),
+            self.other_user,
+        )
+        probe = {"name": "probe.txt", "raw": b"probe"}
+        for user in strangers:
+            Attachment = self.env["ir.attachment"].with_user(user)
+            for attempt in (
+                lambda A: A.create({**probe, "res_model": claim._name, "res_id": claim.id}),
+                lambda A: A.browse(doc.id).write({"raw": b"forged"}),
+                lambda A: A.browse(doc.id).write({"res_id": False}),
+                lambda A: A.browse(doc.id).unlink(),
+            ):
+                with self.subTest(user=user.login), self.assertRaises(AccessError) as caught:
+                    attempt(Attachment)
+                self.assertNotIn(claim.name, str(caught.exception))
+
+    def test_items_claimed_in_a_claim_not_seen(self):
+        """Items already claimed in a claim the user does not see are
+        refused without naming that claim."""
+        self._book()
+        first = self._claim(self.atradius_policy)
+        other = self._collector("claim_dispute_collector")
+        dispute = self.Case.create(
+            {
+                "kind": "dispute",
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "user_id": other.id,
+            }
+        )
+        with self.assertRaises(ValidationError) as caught:
+            self._claim(
+                self.atradius_policy,
+                user=other,
+                case_id=dispute.id,
+                item_ids=[Command.set(self._items(self.late).ids)],
+            )
+        message = str(caught.exception)
+        self.assertIn("already claimed", message)
+        self.assertIn(self.late.name, message)
+        self.assertNotIn(first.name, message)
 
     def test_accounting_user_without_credit_rights(self):
         self._book()

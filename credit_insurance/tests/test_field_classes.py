@@ -35,7 +35,9 @@ FIELD_CLASSES = {
         "file_col_effective_date file_col_expiry_date file_col_conditions file_col_reference "
         "file_format",
         GUARDED: "api_key client_id client_secret app_key webhook_secret token token_expiry",
-        VIEW_READONLY: "last_sync sync_error",
+        VIEW_READONLY: "last_sync",
+        # Noted by the daily synchronisation only.
+        ACTION: "sync_error",
         # Shown from the insurer's session.
         COMPUTED: "locked locked_reason login_failures",
     },
@@ -119,7 +121,8 @@ FIELD_CLASSES = {
         VIEW_READONLY: "name",
         ACTION: "state amount_claimed cover_limit amount_covered indemnity_percent "
         "amount_insured amount_paid date_paid date_submitted user_submitted_id "
-        "date_acknowledged date_review date_decision insurer_ref insurer_message raw_answer",
+        "date_acknowledged date_review date_decision insurer_ref insurer_message raw_answer "
+        "sent_document_ids",
         COMPUTED: "backend_id backend_kind company_id currency_id buyer_id cover_id "
         "document_ids document_count",
     },

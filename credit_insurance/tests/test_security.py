@@ -110,6 +110,22 @@ class TestInsuranceSecurity(InsuranceCommon):
         backend = self.env["credit.insurance.backend"].with_user(self.controller)
         self.assertNotIn("api_key", backend.get_views([(False, "form")])["views"]["form"]["arch"])
 
+    def test_sync_error_noted_by_the_sync_only(self):
+        """Why the daily synchronisation failed is noted by it alone: a
+        manager (or an administrator) neither forges nor clears it."""
+        self.atradius.sudo()._sync_failed(UserError("Insurer down"))
+        Backend = self.env["credit.insurance.backend"]
+        for user in (self.manager, self.admin):
+            backend = self.atradius.with_user(user)
+            for value in ("forged: all is fine", False):
+                with self.subTest(user=user.login, value=value), self.assertRaises(AccessError):
+                    backend.write({"sync_error": value})
+            with self.assertRaises(AccessError):
+                Backend.with_user(user).create(
+                    {"name": "Forged", "company_id": self.company.id, "sync_error": "x"}
+                )
+        self.assertEqual(self.atradius.sync_error, "Insurer down")
+
     def test_credentials_go_where_an_administrator_says(self):
         # A manager may not send the administrator's credentials elsewhere.
         for vals in ({"base_url": "http://127.0.0.1:9/steal"}, {"kind": "allianz"}):
