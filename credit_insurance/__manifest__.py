@@ -2,7 +2,7 @@
     "name": "Credit Insurance",
     "summary": "Trade credit insurers: buyers, covers and decisions, insured exposure, "
     "the cover as a cap on the credit limit",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Credit Suite Team",
