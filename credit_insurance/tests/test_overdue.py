@@ -22,6 +22,14 @@ class OverdueCommon(InsuranceCommon):
         cls.Overdue = cls.env["credit.insurance.overdue"]
         cls.Notice = cls.env["credit.insurance.overdue.notice"]
 
+    def _request(self, *args, **kwargs):
+        result = super()._request(*args, **kwargs)
+        if result._name == "credit.insurance.cover":
+            # Decided before the late deliveries: a delivery is insured by
+            # the cover in force on its invoice date.
+            result.event_ids.sudo().write({"effective_date": self._day(-365)})
+        return result
+
     def _late_invoice(self, amount, days_late, partner=None, **kwargs):
         return self._invoice(
             partner or self.customer,
@@ -99,6 +107,25 @@ class TestOverdueDeadlines(OverdueCommon):
         # Expired, it is not a decision either: the discretionary limit applies.
         self.atradius_policy.discretionary_limit = 10000
         self.assertEqual(self._rows(self.atradius_policy).move_id, before | after)
+
+    def test_withdrawal_keeps_earlier_deliveries_on_the_worklist(self):
+        """A delivery made while the cover ran stays insured after the
+        insurer withdraws the cover (the claim counts it insured too); one
+        delivered after the withdrawal is not listed."""
+        cover = self._request(self.atradius_policy, 50000)
+        invoice = self._late_invoice(1000, 10)  # delivered 40 days ago, under the cover
+        self.sandbox.decide(cover.insurer_ref, 0, kind="CANCELLATION")
+        self.atradius._sync()
+        self.assertEqual(cover.state, "withdrawn")
+        withdrawal = cover.event_ids.sorted("id")[-1]
+        withdrawal.sudo().effective_date = self._day(-20)
+        later = self._invoice(self.customer, 600, due_days=-2, date_days=-10)
+        claim = self.env["credit.insurance.claim"].create(
+            {"policy_id": self.atradius_policy.id, "partner_id": self.customer.id}
+        )
+        self.assertEqual(claim.amount_covered, 1000, "the claim counts the delivery insured")
+        self.assertEqual(self._rows(self.atradius_policy).move_id, invoice)
+        self.assertFalse(self._rows(self.atradius_policy, later))
 
     def test_contact_invoice_counts_for_the_buyer(self):
         self._request(self.atradius_policy, 50000)
