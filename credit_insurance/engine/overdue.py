@@ -30,8 +30,9 @@ worklist (``credit_insurance_overdue``); :func:`update_query` recomputes
 amounts, dates and states of worklist rows from the journal items, the
 policy and the notices in one statement. States: settled (nothing left to
 pay), rescheduled / notified (a rescheduling accepted, a default reported),
-extended (an accepted extension not yet due), late (deadline passed without
-a notice: the cover is at risk), to_notify.
+late (deadline passed without a default notified: the cover is at risk,
+even under an extension), extended (an accepted extension not yet due),
+to_notify.
 """
 
 from odoo.tools import SQL
@@ -170,8 +171,9 @@ def update_query(company_ids, today, uid, row_ids=None):
                    CASE WHEN d.reconciled OR d.amount_residual <= 0 THEN 'settled'
                         WHEN d.kind = 'rescheduling' THEN 'rescheduled'
                         WHEN d.kind = 'default' THEN 'notified'
-                        WHEN d.kind = 'extension' AND d.date_due >= %(today)s THEN 'extended'
+                        -- A passed deadline is late, extended or not.
                         WHEN d.deadline < %(today)s THEN 'late'
+                        WHEN d.kind = 'extension' AND d.date_due >= %(today)s THEN 'extended'
                         ELSE 'to_notify' END AS state
               FROM dated d
         )
