@@ -32,6 +32,11 @@ from odoo.addons.credit_management.engine import http_retry
 _logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = http_retry.RETRY_STATUSES
+# A login is never tried again once the insurer refused or throttled it:
+# insurers lock the account after a few failed logins (Creditsafe answers
+# 429 and locks it for 5 minutes). A timeout or a server error judged no
+# credentials: tried again.
+LOGIN_RETRY_STATUSES = RETRY_STATUSES - {429}
 # A token is renewed this long before the insurer says it expires.
 TOKEN_MARGIN = timedelta(seconds=60)
 SECRET_KEYS = {"apikey", "api_key", "password", "client_secret", "access_token", "token", "app_key"}
@@ -45,7 +50,8 @@ def utcnow():
 class InsurerError(Exception):
     """An insurer call that did not succeed.
 
-    ``code`` is one of: login_refused, locked, unavailable, amount_multiple,
+    ``code`` is one of: login_refused, login_throttled (a 429 on the login:
+    the insurer's account locked for a while), locked, unavailable, amount_multiple,
     cover_exists, unknown_buyer, pending, validation, bad_answer, no_network,
     already_notified (an overdue notice the insurer has already).
     The backend model turns it into a translated message; ``detail`` is the
@@ -144,11 +150,21 @@ class HttpAdapter:
         return {"Authorization": f"Bearer {self.token}"}
 
     def login_request(self, method, path, **kwargs):
-        """Sends the token call: never retried, a refusal locks the backend."""
+        """Sends the token call: a refusal or a 429 is never retried (insurers
+        lock accounts after failed logins); a refusal locks the backend, a
+        429 only fails this call."""
         if self.config.locked:
             raise InsurerError("locked")
         # Timeouts and server errors are retried; a refusal (4xx) never is.
-        response = self.send(method, path, **kwargs)
+        response = self.send(method, path, retry_statuses=LOGIN_RETRY_STATUSES, **kwargs)
+        if response.status_code == 429:
+            # Locked for a while on the insurer's side: the backend stays
+            # usable, the next call (not an automatic retry) logs in again.
+            wait = response.headers.get("Retry-After")
+            detail = self.error_detail(response)
+            raise InsurerError(
+                "login_throttled", f"{detail} (retry after {wait} s)" if wait else detail, 429
+            )
         if response.status_code in (400, 401, 403):
             detail = self.error_detail(response)
             if self.hooks.login_failed:
@@ -186,7 +202,9 @@ class HttpAdapter:
     def headers(self, extra=None):
         return {**self.auth_headers(), **(extra or {})}
 
-    def send(self, method, path, *, retry=True, headers=None, **kwargs):
+    def send(
+        self, method, path, *, retry=True, retry_statuses=RETRY_STATUSES, headers=None, **kwargs
+    ):
         """One request with the retry rules of the module; every attempt is logged."""
         url = self.url(path)
 
@@ -200,6 +218,7 @@ class HttpAdapter:
                 url,
                 self.policy(),
                 retry=retry,
+                retry_statuses=retry_statuses,
                 sleep=self.hooks.sleep,
                 on_attempt=log,
                 headers=headers,

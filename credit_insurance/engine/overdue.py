@@ -5,8 +5,12 @@ installment); it is *insured* under a policy when its customer is a buyer
 of the policy's insurer with a cover in force under the policy (approved,
 partly approved, reduced) or, without any cover decision and never refused
 or withdrawn, when the policy has a discretionary limit; the policy's
-countries and period, and the covers' expiry dates, apply on the item's
-accounting date (a cover expired by then decides nothing).
+countries and period, and the covers' decisions, apply on the item's
+*delivery date*, its invoice date (else its accounting date), as claims
+count it (``credit.insurance.claim._cover_limit``): the decision in force
+then is the latest one of the cover's history effective on that day, so a
+delivery made under a cover stays insured after a later reduction or
+withdrawal, and a cover expired by then decides nothing.
 
 The *insured due date* is the item's due date, or the new due date of an
 extension the insurer accepted. The insurers count their deadlines so:
@@ -26,18 +30,52 @@ worklist (``credit_insurance_overdue``); :func:`update_query` recomputes
 amounts, dates and states of worklist rows from the journal items, the
 policy and the notices in one statement. States: settled (nothing left to
 pay), rescheduled / notified (a rescheduling accepted, a default reported),
-extended (an accepted extension not yet due), late (deadline passed without
-a notice: the cover is at risk), to_notify.
+late (deadline passed without a default notified: the cover is at risk,
+even under an extension), extended (an accepted extension not yet due),
+to_notify.
 """
 
 from odoo.tools import SQL
 
 COVERING = ("approved", "partial", "reduced")
 BLOCKING = ("refused", "withdrawn")
-# A cover (or a refusal) past its expiry date decides nothing, as in
-# engine/caps.py; here on the item's date: a delivery made while the cover
-# ran stays insured after it expired, one made later is not.
-IN_FORCE_AT_DELIVERY = SQL("(c.expiry_date IS NULL OR c.expiry_date >= aml.date)")
+PENDING = ("requested", "referred")
+DELIVERY_DATE = SQL("COALESCE(mv.invoice_date, aml.date)")
+
+
+def _decision_on_delivery(answers):
+    """The latest decision of cover ``c`` effective on the item's delivery
+    date (applied, not pending, not a refused increase or prolongation,
+    which leaves the cover as decided) is one of ``answers`` and not
+    expired then: a cover (or a refusal) past its expiry date decides
+    nothing, as in engine/caps.py; an event without its own expiry date
+    takes the cover's."""
+    effective = SQL("COALESCE(ev.effective_date, ev.decision_date, ev.create_date::date)")
+    return SQL(
+        """
+        EXISTS (SELECT 1 FROM (
+                    SELECT ev.answer, ev.expiry_date
+                      FROM credit_insurance_cover_event ev
+                     WHERE ev.cover_id = c.id AND ev.applied
+                       AND ev.answer NOT IN %(pending)s
+                       AND %(effective)s <= %(delivery)s
+                       AND NOT (ev.answer = 'refused'
+                                AND COALESCE(ev.request_kind, (
+                                        SELECT rq.request_kind
+                                          FROM credit_insurance_cover_event rq
+                                         WHERE rq.cover_id = ev.cover_id AND rq.id < ev.id
+                                           AND rq.request_kind IS NOT NULL
+                                         ORDER BY rq.id DESC LIMIT 1))
+                                    IN ('increase', 'prolong'))
+                     ORDER BY %(effective)s DESC, ev.id DESC LIMIT 1) dec
+                 WHERE dec.answer IN %(answers)s
+                   AND COALESCE(dec.expiry_date, c.expiry_date, 'infinity') >= %(delivery)s)
+        """,
+        pending=PENDING,
+        effective=effective,
+        delivery=DELIVERY_DATE,
+        answers=answers,
+    )
 
 
 def insert_query(company_ids, today, uid, countries):
@@ -61,24 +99,23 @@ def insert_query(company_ids, today, uid, countries):
           JOIN account_move_line aml ON aml.partner_id = contact.id
                                     AND aml.company_id = pol.company_id
           JOIN account_account acc ON acc.id = aml.account_id
+          JOIN account_move mv ON mv.id = aml.move_id
          WHERE pol.active AND pol.company_id = ANY(%(companies)s)
            AND acc.account_type = 'asset_receivable'
            AND aml.parent_state = 'posted'
            AND aml.reconciled IS NOT TRUE
            AND aml.amount_residual > 0
            AND aml.date_maturity < %(today)s
-           AND (pol.date_start IS NULL OR aml.date >= pol.date_start)
-           AND (pol.date_end IS NULL OR aml.date <= pol.date_end)
+           AND (pol.date_start IS NULL OR %(delivery)s >= pol.date_start)
+           AND (pol.date_end IS NULL OR %(delivery)s <= pol.date_end)
            AND (NOT EXISTS (SELECT 1 FROM %(table)s pc WHERE pc.%(policy_col)s = pol.id)
                 OR debtor.country_id IN (SELECT pc.%(country_col)s FROM %(table)s pc
                                           WHERE pc.%(policy_col)s = pol.id))
            AND (EXISTS (SELECT 1 FROM credit_insurance_cover c
-                         WHERE c.policy_id = pol.id AND c.buyer_id = b.id
-                           AND c.state IN %(covering)s AND %(in_force)s)
+                         WHERE c.policy_id = pol.id AND c.buyer_id = b.id AND %(covered)s)
                 OR (pol.discretionary_limit > 0
                     AND NOT EXISTS (SELECT 1 FROM credit_insurance_cover c
-                                     WHERE c.buyer_id = b.id
-                                       AND c.state IN %(decided)s AND %(in_force)s)))
+                                     WHERE c.buyer_id = b.id AND %(decided)s)))
         ON CONFLICT (policy_id, move_line_id) DO NOTHING
         """,
         uid=uid,
@@ -87,9 +124,9 @@ def insert_query(company_ids, today, uid, countries):
         table=SQL.identifier(table),
         policy_col=SQL.identifier(policy_col),
         country_col=SQL.identifier(country_col),
-        covering=COVERING,
-        decided=COVERING + BLOCKING,
-        in_force=IN_FORCE_AT_DELIVERY,
+        delivery=DELIVERY_DATE,
+        covered=_decision_on_delivery(COVERING),
+        decided=_decision_on_delivery(COVERING + BLOCKING),
     )
 
 
@@ -134,8 +171,9 @@ def update_query(company_ids, today, uid, row_ids=None):
                    CASE WHEN d.reconciled OR d.amount_residual <= 0 THEN 'settled'
                         WHEN d.kind = 'rescheduling' THEN 'rescheduled'
                         WHEN d.kind = 'default' THEN 'notified'
-                        WHEN d.kind = 'extension' AND d.date_due >= %(today)s THEN 'extended'
+                        -- A passed deadline is late, extended or not.
                         WHEN d.deadline < %(today)s THEN 'late'
+                        WHEN d.kind = 'extension' AND d.date_due >= %(today)s THEN 'extended'
                         ELSE 'to_notify' END AS state
               FROM dated d
         )

@@ -300,6 +300,12 @@ class CreditInsuranceBackend(models.Model):
                 insurer=self.name,
                 detail=error.detail,
             ),
+            "login_throttled": self.env._(
+                "%(insurer)s refuses logins for now (too many attempts: %(detail)s) and locks the "
+                "account for a few minutes. The login was not retried; try again later.",
+                insurer=self.name,
+                detail=error.detail,
+            ),
             "locked": self.env._(
                 "%s is locked after a refused login: an administrator must check the credentials "
                 "and unlock it before it can be called again.",

@@ -1,12 +1,17 @@
+import logging
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import exports, turnover
 from ..mappers import filing
 from .credit_insurance_filing_mixin import FILING
+
+_logger = logging.getLogger(__name__)
 
 STATES = [
     ("draft", "Draft"),
@@ -142,17 +147,50 @@ class CreditInsuranceDeclaration(models.Model):
     )
 
     # A policy's periods are declared once: the declarations of a policy
-    # (each covers all its countries) never overlap, corrections aside (they
-    # share the period of the declaration they correct). The policy as an
-    # int4range: equality in a GiST index without the btree_gist extension.
-    # Deferred to the commit: _check_period explains the common case first.
+    # (each covers all its countries) never overlap, a period rejected by
+    # the insurer aside. A correction shares the period of the declaration
+    # it corrects, so the first declaration of each chain of corrections
+    # (superseded or not) stands for its chain. The policy as an int4range:
+    # equality in a GiST index without the btree_gist extension. Deferred
+    # to the commit, a last guard: _check_period explains (and serializes,
+    # _lock_policies) first.
     _no_overlap = models.Constraint(
         "EXCLUDE USING gist (int4range(policy_id, policy_id, '[]') WITH =, "
         "daterange(date_start, date_end, '[]') WITH &&) "
-        "WHERE (correction_of_id IS NULL AND state <> 'superseded') "
+        "WHERE (correction_of_id IS NULL AND state <> 'rejected') "
         "DEFERRABLE INITIALLY DEFERRED",
         "The period of this declaration overlaps another declaration of the same policy.",
     )
+
+    def init(self):
+        """On an upgrade, the no-overlap constraint cannot be added while
+        declarations overlap (Odoo then only logs that it failed): name them."""
+        super().init()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT pol.name, a.id, a.date_start, a.date_end, b.id, b.date_start, b.date_end
+                  FROM credit_insurance_declaration a
+                  JOIN credit_insurance_declaration b
+                    ON b.policy_id = a.policy_id AND b.id > a.id
+                   AND daterange(b.date_start, b.date_end, '[]')
+                       && daterange(a.date_start, a.date_end, '[]')
+                  JOIN credit_insurance_policy pol ON pol.id = a.policy_id
+                 WHERE a.correction_of_id IS NULL AND a.state <> 'rejected'
+                   AND b.correction_of_id IS NULL AND b.state <> 'rejected'
+                """
+            )
+        )
+        for policy, *pair in rows:
+            _logger.warning(
+                "Policy %s: declarations %s (%s to %s) and %s (%s to %s) declare overlapping "
+                "periods, so the constraint %s_no_overlap cannot be added. Settle with the "
+                "insurer which one stands, delete the other if it is a draft or record its "
+                "rejection, then update the module again.",
+                policy,
+                *pair,
+                self._table,
+            )
 
     @api.depends("policy_id.name", "date_start", "date_end", "correction_of_id")
     def _compute_name(self):
@@ -212,7 +250,29 @@ class CreditInsuranceDeclaration(models.Model):
         if any(declaration.state != "draft" for declaration in self):
             raise UserError(self.env._("A declaration sent or exported is kept."))
 
+    def _lock_policies(self):
+        """Serializes the period checks of a policy's declarations. An
+        UPDATE, not only a row lock: under Odoo's REPEATABLE READ a
+        transaction that waited for another would check against its old
+        snapshot; after an update it fails to serialize instead, and Odoo
+        retries it, then sees the other's declaration."""
+        self.env["credit.insurance.policy"].flush_model(["write_date"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE credit_insurance_policy SET write_date = write_date WHERE id IN %s",
+                tuple(self.policy_id.ids),
+            )
+        )
+
+    def _correction_chain_root(self):
+        root = self
+        while root.correction_of_id:
+            root = root.correction_of_id
+        return root
+
     def _check_period(self):
+        if self.policy_id:
+            self._lock_policies()
         for declaration in self:
             policy = declaration.policy_id
             if declaration.date_end < declaration.date_start:
@@ -261,6 +321,7 @@ class CreditInsuranceDeclaration(models.Model):
                         end=corrected.date_end,
                     )
                 )
+            self._check_overlap()
             return
         start, end = policy._declaration_period(self.date_start)
         if period != (start, end):
@@ -279,15 +340,27 @@ class CreditInsuranceDeclaration(models.Model):
                     last=end,
                 )
             )
-        overlapping = self.search(
-            [
-                ("id", "!=", self.id),
-                ("policy_id", "=", policy.id),
-                ("date_start", "<=", self.date_end),
-                ("date_end", ">=", self.date_start),
-                ("correction_of_id", "=", False),
-                ("state", "!=", "superseded"),
-            ]
+        self._check_overlap()
+
+    def _check_overlap(self):
+        """Any declaration of the policy counts (drafts, corrections and
+        superseded ones included), except those the insurer rejected and
+        those of this declaration's own chain of corrections."""
+        root = self._correction_chain_root()
+        # All the policy's declarations, whoever may read them: the check
+        # is on the policy's periods, the records are the code's choice.
+        overlapping = (
+            self.sudo()
+            .search(
+                [
+                    ("id", "!=", self.id),
+                    ("policy_id", "=", self.policy_id.id),
+                    ("date_start", "<=", self.date_end),
+                    ("date_end", ">=", self.date_start),
+                    ("state", "!=", "rejected"),
+                ]
+            )
+            .filtered(lambda other: other._correction_chain_root() != root)
         )
         if overlapping:
             raise UserError(

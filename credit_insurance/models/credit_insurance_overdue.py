@@ -160,6 +160,7 @@ class CreditInsuranceOverdue(models.Model):
             "credit.insurance.policy",
             "credit.insurance.buyer",
             "credit.insurance.cover",
+            "credit.insurance.cover.event",
             "credit.insurance.overdue",
             "credit.insurance.overdue.notice",
         ):

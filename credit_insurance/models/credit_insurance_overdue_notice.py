@@ -1,5 +1,6 @@
 import base64
 import uuid
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.credit_management.engine import privilege
@@ -127,6 +128,22 @@ class CreditInsuranceOverdueNotice(models.Model):
                     self.env._(
                         "An extension or a rescheduling needs a new due date after %s.",
                         notice.due_date,
+                    )
+                )
+            # An extension moves the due date within the MEP, never past it:
+            # the notification deadline runs from the end of the MEP anyway.
+            mep_end = notice.due_date + timedelta(days=notice.policy_id.max_extension_days)
+            if notice.kind == "extension" and notice.new_due_date > mep_end:
+                raise ValidationError(
+                    self.env._(
+                        "The new due date %(new)s is after the end of the maximum extension "
+                        "period (%(mep)s, %(days)s days after the due date %(due)s): the "
+                        "insurer extends a due date within the MEP only. Notify a default, "
+                        "or ask a rescheduling instead.",
+                        new=notice.new_due_date,
+                        mep=mep_end,
+                        days=notice.policy_id.max_extension_days,
+                        due=notice.due_date,
                     )
                 )
 

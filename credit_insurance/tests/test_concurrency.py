@@ -1,4 +1,8 @@
 from contextlib import closing
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
@@ -111,3 +115,66 @@ class TestSideCursor(TransactionCase):
                 backend.action_test_connection()
             cr.rollback()
         self.assertEqual(self.sandbox.count("/authenticate/"), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestDeclarationRace(TransactionCase):
+    """Two users declare overlapping periods of a policy at once, on two
+    real transactions: the second one's check must not read a snapshot
+    taken before the first committed (and then meet the deferred EXCLUDE
+    constraint as a raw error at its commit): it fails to serialize, which
+    Odoo's RPC layer retries, and the retry is refused with a message."""
+
+    def _cursor(self):
+        return closing(db_connect(self.env.cr.dbname).cursor())
+
+    def test_quarter_and_month_declared_at_once(self):
+        """User A moves the policy to quarterly declarations and declares
+        the quarter while user B declares last month (monthly, as B's
+        transaction still sees the policy)."""
+        last_month_end = date.today().replace(day=1) - timedelta(days=1)
+        start, end = last_month_end.replace(day=1), last_month_end
+        quarter_start = start - relativedelta(months=2)
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.company"].search([], limit=1, order="id")
+            backend = env["credit.insurance.backend"].create(
+                {"name": "Race insurer", "kind": "file", "company_id": company.id}
+            )
+            policy = env["credit.insurance.policy"].create(
+                {
+                    "name": "RACE-1",
+                    "backend_id": backend.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "declaration_periodicity": "monthly",
+                    "date_start": quarter_start,
+                }
+            )
+            cr.commit()  # pylint: disable=invalid-commit  # own cursor, see class doc
+            ids = backend.id, policy.id
+        self.addCleanup(self._remove, *ids)
+        month = {"policy_id": ids[1], "date_start": start, "date_end": end}
+        Declaration = "credit.insurance.declaration"
+        with self._cursor() as cr1, self._cursor() as cr2:
+            env1, env2 = (api.Environment(c, SUPERUSER_ID, {}) for c in (cr1, cr2))
+            cr2.execute("SELECT 1 FROM credit_insurance_declaration LIMIT 1")  # snapshot now
+            env1["credit.insurance.policy"].browse(ids[1]).declaration_periodicity = "quarterly"
+            env1[Declaration].create({**month, "date_start": quarter_start})
+            env1.flush_all()
+            cr1.commit()  # pylint: disable=invalid-commit  # own cursor, see class doc
+            with self.assertRaises(errors.SerializationFailure):
+                env2[Declaration].create(month)
+                env2.flush_all()
+            cr2.rollback()
+        # Retried, the second one is refused with the reason.
+        with self._cursor() as cr, self.assertRaises(UserError):
+            api.Environment(cr, SUPERUSER_ID, {})[Declaration].create(month)
+
+    def _remove(self, backend_id, policy_id):
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["credit.insurance.declaration"].search([("policy_id", "=", policy_id)]).unlink()
+            env["credit.insurance.policy"].browse(policy_id).unlink()
+            env["credit.insurance.backend"].browse(backend_id).unlink()
+            cr.commit()  # pylint: disable=invalid-commit  # own cursor, see class doc

@@ -350,6 +350,29 @@ class TestDeclarationFigures(DeclarationCommon):
             self.env.cr.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.env.cr.execute("SET CONSTRAINTS ALL DEFERRED")
 
+    def test_upgrade_names_the_overlapping_declarations(self):
+        """A database where declarations overlap cannot get the constraint
+        (Odoo logs only that): the module update names them. The test
+        drops the constraint; the rollback restores it."""
+        month = self._declare()
+        earlier = self._declare(self.policy, self.start0, self.end0)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "ALTER TABLE credit_insurance_declaration "
+            "DROP CONSTRAINT credit_insurance_declaration_no_overlap"
+        )
+        self.env.cr.execute(
+            "UPDATE credit_insurance_declaration SET date_end = %s WHERE id = %s",
+            (self.end, earlier.id),
+        )
+        logger = "odoo.addons.credit_insurance.models.credit_insurance_declaration"
+        with self.assertLogs(logger, "WARNING") as logs:
+            self.Declaration.init()
+        self.assertEqual(len(logs.output), 1)
+        first, second = sorted((month.id, earlier.id))
+        self.assertIn(f"declarations {first} (", logs.output[0])
+        self.assertIn(f" and {second} (", logs.output[0])
+
     def test_declarations_due_are_proposed_with_a_deadline(self):
         self.policy.write(
             {"date_start": self.start0 - relativedelta(months=1), "declaration_deadline_days": 20}
@@ -429,6 +452,25 @@ class TestDeclarationSending(DeclarationCommon):
         self.assertEqual(
             self.sandbox.declarations[correction.insurer_ref]["replaces"], declaration.insurer_ref
         )
+
+    def test_quarter_overlapping_a_corrected_month_is_refused(self):
+        """After a periodicity change, a quarter covering a month corrected
+        (its declaration superseded, the correction filed) would declare
+        that month's turnover twice: refused. A correction of a correction
+        keeps its own chain's period."""
+        last = self._declare()
+        last.action_send()
+        action = last.with_user(self.controller).action_correct()
+        correction = self.Declaration.browse(action["res_id"])
+        correction.action_send()
+        self.assertEqual(last.state, "superseded")
+        action = correction.with_user(self.controller).action_correct()
+        second = self.Declaration.browse(action["res_id"])
+        self.assertEqual(second.correction_of_id, correction)
+        quarter_start = self.start - relativedelta(months=2)
+        self.policy.write({"declaration_periodicity": "quarterly", "date_start": quarter_start})
+        with self.assertRaisesRegex(UserError, "overlaps"):
+            self._declare(self.policy, quarter_start, self.end)
 
     def test_allianz_job_still_running_then_answered(self):
         self.sandbox.job_polls = 10

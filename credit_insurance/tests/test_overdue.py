@@ -3,9 +3,10 @@ import io
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..engine import overdue
 from .common import InsuranceCommon
 
 OVERDUE_ACTIVITY = "credit_insurance.mail_activity_type_insurance_overdue"
@@ -21,6 +22,14 @@ class OverdueCommon(InsuranceCommon):
         super().setUpClass()
         cls.Overdue = cls.env["credit.insurance.overdue"]
         cls.Notice = cls.env["credit.insurance.overdue.notice"]
+
+    def _request(self, *args, **kwargs):
+        result = super()._request(*args, **kwargs)
+        if result._name == "credit.insurance.cover":
+            # Decided before the late deliveries: a delivery is insured by
+            # the cover in force on its invoice date.
+            result.event_ids.sudo().write({"effective_date": self._day(-365)})
+        return result
 
     def _late_invoice(self, amount, days_late, partner=None, **kwargs):
         return self._invoice(
@@ -50,6 +59,10 @@ class OverdueCommon(InsuranceCommon):
 
     def _day(self, days):
         return self.today + timedelta(days=days)
+
+    def _mep_passed(self):
+        query = overdue.mep_passed_query(self.company.ids, self.today)
+        return {row_id for (row_id,) in self.env.execute_query(query)}
 
 
 @tagged("post_install", "-at_install")
@@ -99,6 +112,25 @@ class TestOverdueDeadlines(OverdueCommon):
         # Expired, it is not a decision either: the discretionary limit applies.
         self.atradius_policy.discretionary_limit = 10000
         self.assertEqual(self._rows(self.atradius_policy).move_id, before | after)
+
+    def test_withdrawal_keeps_earlier_deliveries_on_the_worklist(self):
+        """A delivery made while the cover ran stays insured after the
+        insurer withdraws the cover (the claim counts it insured too); one
+        delivered after the withdrawal is not listed."""
+        cover = self._request(self.atradius_policy, 50000)
+        invoice = self._late_invoice(1000, 10)  # delivered 40 days ago, under the cover
+        self.sandbox.decide(cover.insurer_ref, 0, kind="CANCELLATION")
+        self.atradius._sync()
+        self.assertEqual(cover.state, "withdrawn")
+        withdrawal = cover.event_ids.sorted("id")[-1]
+        withdrawal.sudo().effective_date = self._day(-20)
+        later = self._invoice(self.customer, 600, due_days=-2, date_days=-10)
+        claim = self.env["credit.insurance.claim"].create(
+            {"policy_id": self.atradius_policy.id, "partner_id": self.customer.id}
+        )
+        self.assertEqual(claim.amount_covered, 1000, "the claim counts the delivery insured")
+        self.assertEqual(self._rows(self.atradius_policy).move_id, invoice)
+        self.assertFalse(self._rows(self.atradius_policy, later))
 
     def test_contact_invoice_counts_for_the_buyer(self):
         self._request(self.atradius_policy, 50000)
@@ -273,6 +305,8 @@ class TestOverdueNotices(OverdueCommon):
         self.assertEqual((row.date_mep, row.deadline), (self._day(50), self._day(35)))
 
     def test_extension_beyond_the_mep_refused_with_the_reason(self):
+        # Our policy says 120 days; the insurer's MEP is 90: the insurer refuses.
+        self.allianz_policy.max_extension_days = 120
         self._request(self.allianz_policy, 50000)
         self._late_invoice(1000, 10)
         row = self._rows(self.allianz_policy)
@@ -283,6 +317,47 @@ class TestOverdueNotices(OverdueCommon):
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("refused", action["params"]["message"])
         self.assertEqual(row.state, "to_notify")
+
+    def test_extension_beyond_the_mep_is_refused_before_sending(self):
+        """A new due date after the end of the MEP would hide a passed
+        deadline (counted from the MEP): refused on entry, for a file
+        insurer too (answers entered by hand)."""
+        backend = self.env["credit.insurance.backend"].create(
+            {"name": "Lists", "kind": "file", "company_id": self.company.id}
+        )
+        policy = self._policy(backend, "FILE-MEP", discretionary_limit=20000)
+        self.env["credit.insurance.buyer"]._match(backend, self.customer)
+        self._late_invoice(900, 100)
+        row = self._rows(policy)
+        self.assertEqual(
+            (row.date_mep, row.deadline, row.state), (self._day(-40), self._day(-10), "late")
+        )
+        with self.assertRaisesRegex(ValidationError, "end of the maximum extension period"):
+            self._notice(row, "extension", new_due_date=self._day(30))
+        self.assertIn(row.id, self._mep_passed(), "MEP run out 40 days ago")
+
+    def test_passed_deadline_is_late_under_an_accepted_extension(self):
+        """An extension accepted within the MEP, then the policy's MEP and
+        notification period shortened: the deadline has passed, the item
+        is late, not 'extended'."""
+        backend = self.env["credit.insurance.backend"].create(
+            {"name": "Lists", "kind": "file", "company_id": self.company.id}
+        )
+        policy = self._policy(backend, "FILE-EXT", discretionary_limit=20000)
+        self.env["credit.insurance.buyer"]._match(backend, self.customer)
+        self._late_invoice(900, 10)
+        row = self._rows(policy)
+        notice = self._notice(row, "extension", new_due_date=self._day(30))
+        notice.action_send()
+        self.env["credit.insurance.overdue.answer"].with_user(self.controller).create(
+            {"notice_id": notice.id, "state": "accepted", "reference": "EXT-1"}
+        ).action_confirm()
+        self._rows(policy)
+        self.assertEqual(row.state, "extended")
+        policy.write({"max_extension_days": 5, "overdue_notice_days": 0})
+        self._rows(policy)
+        self.assertEqual((row.deadline, row.state), (self._day(-5), "late"))
+        self.assertIn(row.id, self._mep_passed())
 
     def test_refusals_are_explained_and_write_nothing(self):
         self._request(self.atradius_policy, 50000)

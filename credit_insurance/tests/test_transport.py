@@ -149,12 +149,33 @@ class TestTransport(InsuranceCommon):
         self.assertEqual(cover.state, "approved")
 
     def test_retries_on_429_and_server_errors(self):
+        self.sandbox.faults = [500]
+        self._request(self.atradius_policy, 10000)
+        # token: 500, then the token; the buyer search; the cover
+        self.assertEqual(self._statuses(), [500, 200, 200, 201])
+        # With the token: a 429 and a 500 on the next call are retried.
         self.sandbox.faults = [429, 500]
-        cover = self._request(self.atradius_policy, 10000)
-        self.assertEqual(cover.state, "approved")
-        # token: 429, 500, then the token; the buyer search; the cover
-        statuses = self._logs(self.atradius).mapped("status_code")
-        self.assertEqual(statuses, [429, 500, 200, 200, 201])
+        self.atradius._sync()
+        self.assertEqual(self._statuses()[4:7], [429, 500, 200])
+        self.assertEqual(self.sandbox.count("/authenticate/"), 2, "one 500, one token")
+
+    def test_throttled_login_is_not_retried_nor_locks(self):
+        """A 429 on the token call: the insurer locks the account for a
+        while after repeated logins, so the login is not tried again by
+        itself; the backend is not locked (no credentials to fix)."""
+        self.sandbox.faults = [429]
+        message = self._refusal(self.atradius_policy, 10000)
+        self.assertIn("refuses logins for now", message)
+        self.assertEqual(self.sandbox.count("/authenticate/"), 1, "never retried")
+        self.atradius.invalidate_recordset()
+        self.assertFalse(self.atradius.locked)
+        self.assertEqual(self.atradius.login_failures, 0)
+        # Later, a new call (a user's, a cron's) logs in again.
+        self.assertEqual(self._request(self.atradius_policy, 10000).state, "approved")
+        self.assertEqual(self.sandbox.count("/authenticate/"), 2)
+
+    def _statuses(self):
+        return self._logs(self.atradius).mapped("status_code")
 
     def test_gives_up_after_retries(self):
         self.sandbox.faults = [503, 503, 503, 503]

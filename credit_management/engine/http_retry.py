@@ -55,11 +55,24 @@ class Policy:
         return min(delay, self.backoff_cap)
 
 
-def send(session, method, url, policy, *, retry=True, sleep=time.sleep, on_attempt=None, **kwargs):
+def send(
+    session,
+    method,
+    url,
+    policy,
+    *,
+    retry=True,
+    retry_statuses=RETRY_STATUSES,
+    sleep=time.sleep,
+    on_attempt=None,
+    **kwargs,
+):
     """The answer of the first attempt that is not retryable.
 
-    ``on_attempt(response, error, duration)`` is called after every attempt
-    (for a request log); ``kwargs`` go to ``session.request``.
+    ``retry_statuses`` are the answers tried again (a login passes them
+    without 429: a peer that throttles logins locks the account when they
+    go on). ``on_attempt(response, error, duration)`` is called after every
+    attempt (for a request log); ``kwargs`` go to ``session.request``.
     """
     attempts = 1 + (max(policy.max_retries, 0) if retry else 0)
     response = error = None
@@ -75,7 +88,7 @@ def send(session, method, url, policy, *, retry=True, sleep=time.sleep, on_attem
         if error is not None and not isinstance(error, RETRY_ERRORS):
             # A garbled answer, a bad address...: the peer is not usable now.
             raise Unavailable(error.__class__.__name__)
-        if error is None and response.status_code not in RETRY_STATUSES:
+        if error is None and response.status_code not in retry_statuses:
             return response
         if attempt + 1 < attempts:
             sleep(policy.delay(attempt, response))
