@@ -173,6 +173,11 @@ class FactoringBatch(models.Model):
         company = contract.company_id
         currency = company.currency_id
         lines = self.line_ids.filtered(lambda ln: ln.live and ln.transfer_line_id)
+        funded = lines.filtered("date_funded")
+        if funded:
+            raise UserError(
+                self.env._("Document %s is already funded by the factor.", funded[0].move_id.name)
+            )
         total = sum(lines.mapped("transferred_amount"))
         service = currency.round(total * contract.service_fee_percent / 100)
         batch_fee = contract.currency_id._convert(contract.batch_fee, currency, company, date)
@@ -453,6 +458,11 @@ class FactoringBatchLine(models.Model):
         is reconciled with the return line instead."""
         if not self:
             return self.env["account.move"]
+        returned = self.filtered("return_line_id")
+        if returned or len(self) != len(set(self.ids)):
+            raise UserError(
+                self.env._("Document %s is already given back.", (returned or self)[0].move_id.name)
+            )
         contract = self.contract_id
         contract.ensure_one()
         vals, customer_index, release_index = [], [], []
@@ -492,6 +502,8 @@ class FactoringBatchLine(models.Model):
     # ------------------------------------------------------------------
 
     def _check_settleable(self, action):
+        if len(self) != len(set(self.ids)):
+            raise UserError(self.env._("A document appears twice: it is booked once."))
         allowed = self.env.companies
         for line in self:
             if line.company_id not in allowed:
@@ -536,6 +548,10 @@ class FactoringBatchLine(models.Model):
         document its reserve released (reconciled with the reserve line), and
         the discount fees billed by the factor (one bill per contract),
         netted against the current account. Validates every line first."""
+        # A repeated id (browse([id, id]) by RPC) settles once.
+        return self.browse(dict.fromkeys(self.ids))._settle(date, paid_date)
+
+    def _settle(self, date, paid_date=None):
         self.batch_id._check_sender()
         self._check_settleable(self.env._("settled"))
         date = fields.Date.to_date(date)
@@ -592,6 +608,10 @@ class FactoringBatchLine(models.Model):
         """Recourse: buys back these documents the debtors did not pay the
         factor. Each document is open (and overdue) again, its reserve
         released. Validates every line first."""
+        # A repeated id (browse([id, id]) by RPC) buys back once.
+        return self.browse(dict.fromkeys(self.ids))._buy_back(date)
+
+    def _buy_back(self, date):
         self.batch_id._check_sender()
         self._check_settleable(self.env._("bought back"))
         without = self.filtered(lambda ln: ln.contract_id.recourse != "with")

@@ -293,6 +293,10 @@ class FactoringBatch(models.Model):
     def action_fund(self, date=None):
         """The factor paid the advance (on ``date``, today by default): books
         the reserve, the fee bill and the advance received."""
+        # A repeated id (browse([id, id]) by RPC) books once.
+        return self.browse(dict.fromkeys(self.ids))._fund(date)
+
+    def _fund(self, date=None):
         self._check_sender()
         self._check_state("acknowledged", "partially_rejected")
         self._check_accounting(funding=True)
@@ -315,7 +319,7 @@ class FactoringBatch(models.Model):
         """The factor refused ``lines`` of the batch: they are given back."""
         self.ensure_one()
         self._check_state("sent", "acknowledged", "partially_rejected")
-        transferred = lines.filtered("transfer_line_id")
+        transferred = lines.filtered(lambda ln: ln.transfer_line_id and not ln.return_line_id)
         if transferred:
             transferred._book_return(
                 fields.Date.context_today(self), self.env._("Rejected by the factor")
@@ -419,6 +423,10 @@ class FactoringBatchLine(models.Model):
 
     def action_reject(self, reason=None):
         """Records the factor's refusal of these documents."""
+        # A repeated id (browse([id, id]) by RPC) gives the document back once.
+        return self.browse(dict.fromkeys(self.ids))._reject(reason)
+
+    def _reject(self, reason=None):
         self.batch_id._check_sender()
         for batch in self.batch_id:
             batch._reject_lines(

@@ -447,3 +447,77 @@ class TestAccountingDemo(AccountingCommon):
         contract._demo_accounting()
         Batch._demo_fund(batch.ids, inv.ids)
         self.assertEqual(batch.entry_ids, entries, "a second load books nothing")
+
+
+@tagged("post_install", "-at_install")
+class TestRepeatedIds(AccountingCommon):
+    """RPC may repeat an id (execute_kw(..., [[id, id]])): booked once."""
+
+    def _factor_bills(self):
+        return self.env["account.move"].search(
+            [("move_type", "=", "in_invoice"), ("partner_id", "=", self.factor.id)]
+        )
+
+    def _reserve_total(self):
+        reserves = self.env["account.move.line"].search(
+            [("account_id", "=", self.reserve_account.id), ("parent_state", "=", "posted")]
+        )
+        return sum(reserves.mapped("balance"))
+
+    def _current_lines(self, balance):
+        return self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.factor_account.id),
+                ("parent_state", "=", "posted"),
+                ("balance", "=", balance),
+            ]
+        )
+
+    def test_fund_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        twice = self.env["factoring.batch"].with_user(self.accountant).browse([batch.id] * 2)
+        twice.action_fund()
+        self.assertEqual(batch.state, "funded")
+        self.assertLessEqual(len(self._factor_bills()), 1, "one fee bill")
+        payments = self.env["account.payment"].search([("partner_id", "=", self.factor.id)])
+        self.assertLessEqual(len(payments), 1, "one advance")
+        self.assertLessEqual(self._reserve_total(), 100, "one reserve")
+        # Funding again is refused by the booking itself.
+        with self.assertRaises(UserError):
+            batch._book_funding(self.today)
+
+    def test_settle_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        batch.action_fund(self.today - timedelta(days=30))
+        line = batch.line_ids
+        bills = self._factor_bills()
+        twice = self.env["factoring.batch.line"].with_user(self.accountant).browse([line.id] * 2)
+        twice.action_settle()
+        self.assertEqual(line.settle_state, "settled")
+        self.assertLessEqual(len(self._factor_bills() - bills), 1, "one discount bill")
+        self.assertGreaterEqual(self._reserve_total(), 0, "reserve released once")
+
+    def test_buy_back_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        batch.action_fund()
+        line = batch.line_ids
+        twice = self.env["factoring.batch.line"].with_user(self.accountant).browse([line.id] * 2)
+        twice.action_buy_back()
+        self.assertEqual(line.settle_state, "bought_back")
+        self.assertEqual(len(self._current_lines(-1000)), 1, "bought back once")
+        with self.assertRaises(UserError):
+            line._book_return(self.today, "again")
+
+    def test_reject_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        kept = self._invoice(self.debtor, 2000)
+        batch = self._acknowledged(inv, kept)
+        line = self._line(batch, inv)
+        twice = self.env["factoring.batch.line"].with_user(self.accountant).browse([line.id] * 2)
+        twice.action_reject("Unknown debtor")
+        self.assertEqual(line.state, "rejected")
+        self.assertEqual(len(self._current_lines(-1000)), 1, "given back once")
+        self.assertEqual(inv.payment_state, "not_paid")
