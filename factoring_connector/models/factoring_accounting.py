@@ -179,7 +179,10 @@ class FactoringBatch(models.Model):
                 self.env._("Document %s is already funded by the factor.", funded[0].move_id.name)
             )
         total = sum(lines.mapped("transferred_amount"))
-        service = currency.round(total * contract.service_fee_percent / 100)
+        # The factor charges its service on what it finances and pays no fee
+        # back: a batch whose credit notes outweigh its invoices bears none
+        # (a negative bill is no bill Odoo posts; a refund would be wrong).
+        service = max(currency.round(total * contract.service_fee_percent / 100), 0.0)
         batch_fee = contract.currency_id._convert(contract.batch_fee, currency, company, date)
         bill = contract._fee_bill(
             date,

@@ -309,6 +309,25 @@ class TestFunding(AccountingCommon):
         self.assertEqual(set(funded.line_ids.mapped("settle_state")), {"open"})
         self.assertFalse(funded.line_ids.reserve_line_id.filtered("reconciled"))
 
+    def test_fund_batch_of_credit_notes(self):
+        """Credit notes outweigh the invoices: no service fee (the factor pays
+        none back), the batch fee billed, no advance; we owe the factor."""
+        inv = self._invoice(self.debtor, 1000)
+        refund = self._invoice(self.debtor, 9000, move_type="out_refund")
+        batch = self._acknowledged(inv, refund)
+        batch.action_fund()
+        self.assertEqual(batch.state, "funded")
+        bill = batch.fee_bill_id
+        self.assertEqual((bill.move_type, bill.state), ("in_invoice", "posted"))
+        self.assertEqual(bill.amount_total, 24)
+        self.assertEqual(bill.invoice_line_ids.mapped("price_unit"), [20])
+        self.assertFalse(batch.advance_payment_id)
+        current = self.env["account.move.line"].search(
+            [("account_id", "=", self.factor_account.id), ("parent_state", "=", "posted")]
+        )
+        # Transfer -8000, reserve 800 given back to us, fees 24 netted.
+        self.assertAlmostEqual(sum(current.mapped("balance")), -8000 + 800 - 24)
+
 
 @tagged("post_install", "-at_install")
 class TestRecourse(AccountingCommon):
