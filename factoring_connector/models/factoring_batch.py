@@ -282,6 +282,8 @@ class FactoringBatch(models.Model):
         self._check_sender()
         self._check_state("sent")
         self._check_accounting()
+        # Checked before anything is written: the factor took the full amount.
+        self.line_ids.filtered(lambda ln: ln.live and ln.state == "pending")._check_unpaid()
         for batch in self:
             pending = batch.line_ids.filtered(lambda ln: ln.live and ln.state == "pending")
             with privilege.granted(BATCH_ACTION):
@@ -433,6 +435,23 @@ class FactoringBatchLine(models.Model):
                 self.filtered(lambda ln, b=batch: ln.batch_id == b and ln.live),
                 reason or self.env._("Rejected by the factor"),
             )
+
+    def _check_unpaid(self):
+        """Refuses documents paid, even partly, since the file was generated:
+        the factor took their full amount."""
+        for line in self:
+            move = line.move_id
+            if move.state != "posted" or move.currency_id.compare_amounts(
+                move.amount_residual, move.amount_total
+            ):
+                raise UserError(
+                    self.env._(
+                        "Document %s was paid (fully or partly) since the batch was generated: "
+                        "the factor took its full amount. Reject it in the batch, then "
+                        "acknowledge.",
+                        move.name,
+                    )
+                )
 
     def _sync_invoices(self):
         """Hook: the documents' factoring state follows their lines: one

@@ -131,6 +131,25 @@ class TestTransfer(AccountingCommon):
         again.action_add_documents()
         self.assertEqual(again.line_ids.move_id, inv)
 
+    def test_partial_payment_before_acknowledgement(self):
+        """Paid in part between generation and acknowledgement: refused like a
+        paid document (the factor took the full amount), nothing written."""
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._batch()
+        batch.action_add_documents([inv.id])
+        batch.action_generate()
+        batch.action_send()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=inv.ids
+        ).create({"amount": 400}).action_create_payments()
+        moves = self.env["account.move"].search_count([])
+        with self.assertRaisesRegex(UserError, "Reject it in the batch"):
+            batch.action_acknowledge()
+        self.assertEqual((batch.state, batch.line_ids.state), ("sent", "pending"))
+        self.assertEqual(self.env["account.move"].search_count([]), moves)
+        batch.line_ids.action_reject("Paid meanwhile")
+        self.assertEqual(batch.line_ids.state, "rejected")
+
     def test_foreign_currency_exchange_difference(self):
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         self.env["res.currency.rate"].create(
