@@ -41,6 +41,18 @@ ACTION_FIELDS = {
 }
 
 
+def without_defaults(records, names=None):
+    """``records`` with a context rid of its ``default_<name>`` keys (every
+    ``default_`` key when ``names`` is None): the fields the actions set take
+    no value from the caller's context."""
+    context = {
+        key: value
+        for key, value in records.env.context.items()
+        if not (key.startswith("default_") and (names is None or key[8:] in names))
+    }
+    return records.with_context(context)
+
+
 class FactoringBatch(models.Model):
     """Documents handed to a factor together: selected, generated into a
     file (or an API payload), sent, acknowledged, funded."""
@@ -107,12 +119,15 @@ class FactoringBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not privilege.has(BATCH_ACTION) and any(ACTION_FIELDS & v.keys() for v in vals_list):
+        names = {name for vals in vals_list for name in vals} | {
+            key[8:] for key in self.env.context if key.startswith("default_")
+        }
+        if not privilege.has(BATCH_ACTION) and ACTION_FIELDS & names:
             raise AccessError(self.env._("The state of a factoring batch is set by its actions."))
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("factoring.batch") or "/"
-        return super().create(vals_list)
+        return super(FactoringBatch, without_defaults(self, ACTION_FIELDS)).create(vals_list)
 
     def write(self, vals):
         if not privilege.has(BATCH_ACTION):
@@ -403,7 +418,7 @@ class FactoringBatchLine(models.Model):
             raise AccessError(
                 self.env._("Documents enter a factoring batch through Add Eligible Documents.")
             )
-        return super().create(vals_list)
+        return super(FactoringBatchLine, without_defaults(self)).create(vals_list)
 
     def write(self, vals):
         if not privilege.has(BATCH_ACTION):

@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 
 from odoo import Command
@@ -446,6 +447,46 @@ class TestAccountingAccess(AccountingCommon):
             with self.assertRaises(AccessError):
                 batch.with_user(user).write({"transfer_move_id": False})
         self.assertTrue(batch.transfer_move_id)
+
+    def test_context_defaults_do_not_set_action_fields(self):
+        """RPC create with context {'default_state': 'funded', ...}: refused
+        for a batch; ignored by the statements the import creates."""
+        Batch = self.env["factoring.batch"].with_user(self.accountant)
+        moves = self.env["account.move"].search([], limit=1)
+        for key, value in (
+            ("default_state", "funded"),
+            ("default_control_total", 123.0),
+            ("default_entry_ids", [Command.set(moves.ids)]),
+        ):
+            with self.assertRaises(AccessError):
+                Batch.with_context({key: value}).create({"contract_id": self.contract.id})
+        batch = Batch.with_context(default_note="ok").create({"contract_id": self.contract.id})
+        self.assertEqual((batch.state, batch.note), ("draft", "ok"))
+        inv = self._invoice(self.debtor, 1000)
+        self._acknowledged(inv).action_fund()
+        content = f"date;kind;document;amount\n{self.today};payment;{inv.name};1000.00".encode()
+        action = (
+            self.env["factoring.statement.import"]
+            .with_user(self.accountant)
+            .create(
+                {
+                    "contract_id": self.contract.id,
+                    "file": base64.b64encode(content),
+                    "filename": "s.csv",
+                    "decimal_separator": ".",
+                }
+            )
+            .with_context(
+                default_state="done",
+                default_date_reconciled=self.today,
+                default_match_state="settled",
+                default_batch_line_id=batch.id,
+            )
+            .action_import()
+        )
+        statement = self.env["factoring.statement"].browse(action["res_id"])
+        self.assertEqual((statement.state, statement.date_reconciled), ("matched", False))
+        self.assertEqual(statement.line_ids.match_state, "matched")
 
     def test_current_account_not_a_receivable(self):
         with self.refused(ValidationError, "cannot be a receivable or payable"):
