@@ -391,6 +391,54 @@ class TestRecourse(AccountingCommon):
         self.env["factoring.batch.line"]._cron_buy_back()
         self.assertEqual(self._line(batch, recent).settle_state, "open")
 
+    def test_cron_other_contract_failing_does_not_block(self):
+        """One contract that can no longer book (its reserve account removed)
+        does not stop the buy-back of the others: a warning, a message on
+        its chatter."""
+        self.contract.recourse_days = 0
+        late = self._invoice(self.debtor, 1000, due_days=-20, date_days=-30)
+        batch = self._acknowledged(late)
+        batch.action_fund(self.today - timedelta(days=25))
+        broken = self.env["factoring.contract"].create(
+            self._contract_vals(name="Broken", client_code="77", recourse_days=0)
+        )
+        self.env["factoring.debtor.approval"].create(
+            {
+                "contract_id": broken.id,
+                "partner_id": self.debtor.id,
+                "amount": 10000,
+                "date_start": self.today - timedelta(days=365),
+            }
+        )
+        other_inv = self._invoice(self.debtor, 500, due_days=-20, date_days=-30)
+        other = self.env["factoring.batch"].create({"contract_id": broken.id})
+        other.action_add_documents([other_inv.id])
+        other.action_generate()
+        other.action_send()
+        other.action_acknowledge()
+        other.action_fund(self.today - timedelta(days=25))
+        broken.reserve_account_id = False
+        with self.assertLogs(
+            "odoo.addons.factoring_connector.models.factoring_accounting", "WARNING"
+        ) as logs:
+            self.env["factoring.batch.line"]._cron_buy_back()
+        self.assertEqual(len(logs.records), 1)
+        self.assertIsNone(logs.records[0].exc_info)
+        self.assertIn("Reserve Account", logs.output[0])
+        self.assertEqual(self._line(batch, late).settle_state, "bought_back")
+        self.assertEqual(other.line_ids.settle_state, "open")
+        self.assertIn("buy-back failed", broken.message_ids[0].body)
+
+    def test_buy_back_needs_no_fees_account(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        batch.action_fund()
+        self.contract.fee_account_id = False
+        batch.line_ids.action_buy_back()
+        self.assertEqual(batch.line_ids.settle_state, "bought_back")
+        with self.refused(UserError, "Fees Account"):
+            self._acknowledged(self._invoice(self.debtor, 300)).action_fund()
+
     def test_no_buy_back_without_recourse(self):
         self.contract.recourse = "without"
         inv = self._invoice(self.debtor, 1000)
