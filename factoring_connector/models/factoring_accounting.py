@@ -15,6 +15,7 @@ are vendor bills from the factor, netted against the current account.
 Every public entry point validates everything before booking anything.
 """
 
+import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -22,6 +23,8 @@ from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import UserError
 
 from .factoring_batch import BATCH_ACTION
+
+_logger = logging.getLogger(__name__)
 
 SETTLE_STATES = [("open", "Open"), ("settled", "Settled"), ("bought_back", "Bought Back")]
 
@@ -73,9 +76,10 @@ class FactoringBatch(models.Model):
     # Checks
     # ------------------------------------------------------------------
 
-    def _check_accounting(self, funding=False):
+    def _check_accounting(self, funding=False, fees=None):
         """Raises a UserError naming what the contracts lack to book the
-        transfer (and the funding)."""
+        transfer (and the funding; its fees unless ``fees`` is False)."""
+        fees = funding if fees is None else fees
         for contract in self.contract_id:
             missing = []
             if not contract.journal_id:
@@ -84,10 +88,10 @@ class FactoringBatch(models.Model):
                 missing.append(self.env._("Factor Current Account"))
             if funding and contract.reserve_percent and not contract.reserve_account_id:
                 missing.append(self.env._("Reserve Account"))
-            fees = (
+            charged = (
                 contract.service_fee_percent or contract.batch_fee or contract.discount_rate_daily
             )
-            if funding and fees and not contract.fee_account_id:
+            if fees and charged and not contract.fee_account_id:
                 missing.append(self.env._("Fees Account"))
             if missing:
                 raise UserError(
@@ -173,8 +177,16 @@ class FactoringBatch(models.Model):
         company = contract.company_id
         currency = company.currency_id
         lines = self.line_ids.filtered(lambda ln: ln.live and ln.transfer_line_id)
+        funded = lines.filtered("date_funded")
+        if funded:
+            raise UserError(
+                self.env._("Document %s is already funded by the factor.", funded[0].move_id.name)
+            )
         total = sum(lines.mapped("transferred_amount"))
-        service = currency.round(total * contract.service_fee_percent / 100)
+        # The factor charges its service on what it finances and pays no fee
+        # back: a batch whose credit notes outweigh its invoices bears none
+        # (a negative bill is no bill Odoo posts; a refund would be wrong).
+        service = max(currency.round(total * contract.service_fee_percent / 100), 0.0)
         batch_fee = contract.currency_id._convert(contract.batch_fee, currency, company, date)
         bill = contract._fee_bill(
             date,
@@ -453,6 +465,11 @@ class FactoringBatchLine(models.Model):
         is reconciled with the return line instead."""
         if not self:
             return self.env["account.move"]
+        returned = self.filtered("return_line_id")
+        if returned or len(self) != len(set(self.ids)):
+            raise UserError(
+                self.env._("Document %s is already given back.", (returned or self)[0].move_id.name)
+            )
         contract = self.contract_id
         contract.ensure_one()
         vals, customer_index, release_index = [], [], []
@@ -491,7 +508,9 @@ class FactoringBatchLine(models.Model):
     # 4. Settlement, 5. buy-back: the API of the statement import
     # ------------------------------------------------------------------
 
-    def _check_settleable(self, action):
+    def _check_settleable(self, action, fees=True):
+        if len(self) != len(set(self.ids)):
+            raise UserError(self.env._("A document appears twice: it is booked once."))
         allowed = self.env.companies
         for line in self:
             if line.company_id not in allowed:
@@ -514,7 +533,7 @@ class FactoringBatchLine(models.Model):
                         state=dict(SETTLE_STATES)[line.settle_state],
                     )
                 )
-        self.batch_id._check_accounting(funding=True)
+        self.batch_id._check_accounting(funding=True, fees=fees)
 
     def _discount_fees(self, paid_date):
         """{line: (days, discount fee)}: rate a day x advance of the document
@@ -536,6 +555,10 @@ class FactoringBatchLine(models.Model):
         document its reserve released (reconciled with the reserve line), and
         the discount fees billed by the factor (one bill per contract),
         netted against the current account. Validates every line first."""
+        # A repeated id (browse([id, id]) by RPC) settles once.
+        return self.browse(dict.fromkeys(self.ids))._settle(date, paid_date)
+
+    def _settle(self, date, paid_date=None):
         self.batch_id._check_sender()
         self._check_settleable(self.env._("settled"))
         date = fields.Date.to_date(date)
@@ -592,8 +615,13 @@ class FactoringBatchLine(models.Model):
         """Recourse: buys back these documents the debtors did not pay the
         factor. Each document is open (and overdue) again, its reserve
         released. Validates every line first."""
+        # A repeated id (browse([id, id]) by RPC) buys back once.
+        return self.browse(dict.fromkeys(self.ids))._buy_back(date)
+
+    def _buy_back(self, date):
         self.batch_id._check_sender()
-        self._check_settleable(self.env._("bought back"))
+        # A buy-back bills no fee: no Fees Account needed.
+        self._check_settleable(self.env._("bought back"), fees=False)
         without = self.filtered(lambda ln: ln.contract_id.recourse != "with")
         if without:
             raise UserError(
@@ -644,6 +672,19 @@ class FactoringBatchLine(models.Model):
         due = candidates.filtered(
             lambda ln: ln.invoice_date_due + timedelta(days=ln.contract_id.recourse_days) < today
         )
-        for company in due.company_id:
-            lines = due.filtered(lambda ln, c=company: ln.company_id == c)
-            lines.with_company(company)._factoring_buy_back(today)
+        # One contract that cannot book does not stop the others.
+        for contract in due.contract_id:
+            lines = due.filtered(lambda ln, c=contract: ln.contract_id == c)
+            try:
+                with self.env.cr.savepoint():
+                    lines.with_company(contract.company_id)._factoring_buy_back(today)
+            except UserError as error:
+                _logger.warning(
+                    "Factoring buy-back of contract %s (id %s) failed: %s",
+                    contract.name,
+                    contract.id,
+                    error,
+                )
+                contract.sudo().message_post(
+                    body=self.env._("The daily recourse buy-back failed: %s", error)
+                )

@@ -41,6 +41,18 @@ ACTION_FIELDS = {
 }
 
 
+def without_defaults(records, names=None):
+    """``records`` with a context rid of its ``default_<name>`` keys (every
+    ``default_`` key when ``names`` is None): the fields the actions set take
+    no value from the caller's context."""
+    context = {
+        key: value
+        for key, value in records.env.context.items()
+        if not (key.startswith("default_") and (names is None or key[8:] in names))
+    }
+    return records.with_context(context)
+
+
 class FactoringBatch(models.Model):
     """Documents handed to a factor together: selected, generated into a
     file (or an API payload), sent, acknowledged, funded."""
@@ -107,12 +119,15 @@ class FactoringBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not privilege.has(BATCH_ACTION) and any(ACTION_FIELDS & v.keys() for v in vals_list):
+        names = {name for vals in vals_list for name in vals} | {
+            key[8:] for key in self.env.context if key.startswith("default_")
+        }
+        if not privilege.has(BATCH_ACTION) and ACTION_FIELDS & names:
             raise AccessError(self.env._("The state of a factoring batch is set by its actions."))
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("factoring.batch") or "/"
-        return super().create(vals_list)
+        return super(FactoringBatch, without_defaults(self, ACTION_FIELDS)).create(vals_list)
 
     def write(self, vals):
         if not privilege.has(BATCH_ACTION):
@@ -282,6 +297,8 @@ class FactoringBatch(models.Model):
         self._check_sender()
         self._check_state("sent")
         self._check_accounting()
+        # Checked before anything is written: the factor took the full amount.
+        self.line_ids.filtered(lambda ln: ln.live and ln.state == "pending")._check_unpaid()
         for batch in self:
             pending = batch.line_ids.filtered(lambda ln: ln.live and ln.state == "pending")
             with privilege.granted(BATCH_ACTION):
@@ -293,6 +310,10 @@ class FactoringBatch(models.Model):
     def action_fund(self, date=None):
         """The factor paid the advance (on ``date``, today by default): books
         the reserve, the fee bill and the advance received."""
+        # A repeated id (browse([id, id]) by RPC) books once.
+        return self.browse(dict.fromkeys(self.ids))._fund(date)
+
+    def _fund(self, date=None):
         self._check_sender()
         self._check_state("acknowledged", "partially_rejected")
         self._check_accounting(funding=True)
@@ -315,7 +336,7 @@ class FactoringBatch(models.Model):
         """The factor refused ``lines`` of the batch: they are given back."""
         self.ensure_one()
         self._check_state("sent", "acknowledged", "partially_rejected")
-        transferred = lines.filtered("transfer_line_id")
+        transferred = lines.filtered(lambda ln: ln.transfer_line_id and not ln.return_line_id)
         if transferred:
             transferred._book_return(
                 fields.Date.context_today(self), self.env._("Rejected by the factor")
@@ -397,7 +418,7 @@ class FactoringBatchLine(models.Model):
             raise AccessError(
                 self.env._("Documents enter a factoring batch through Add Eligible Documents.")
             )
-        return super().create(vals_list)
+        return super(FactoringBatchLine, without_defaults(self)).create(vals_list)
 
     def write(self, vals):
         if not privilege.has(BATCH_ACTION):
@@ -419,12 +440,33 @@ class FactoringBatchLine(models.Model):
 
     def action_reject(self, reason=None):
         """Records the factor's refusal of these documents."""
+        # A repeated id (browse([id, id]) by RPC) gives the document back once.
+        return self.browse(dict.fromkeys(self.ids))._reject(reason)
+
+    def _reject(self, reason=None):
         self.batch_id._check_sender()
         for batch in self.batch_id:
             batch._reject_lines(
                 self.filtered(lambda ln, b=batch: ln.batch_id == b and ln.live),
                 reason or self.env._("Rejected by the factor"),
             )
+
+    def _check_unpaid(self):
+        """Refuses documents paid, even partly, since the file was generated:
+        the factor took their full amount."""
+        for line in self:
+            move = line.move_id
+            if move.state != "posted" or move.currency_id.compare_amounts(
+                move.amount_residual, move.amount_total
+            ):
+                raise UserError(
+                    self.env._(
+                        "Document %s was paid (fully or partly) since the batch was generated: "
+                        "the factor took its full amount. Reject it in the batch, then "
+                        "acknowledge.",
+                        move.name,
+                    )
+                )
 
     def _sync_invoices(self):
         """Hook: the documents' factoring state follows their lines: one

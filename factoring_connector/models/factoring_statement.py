@@ -5,6 +5,7 @@ from odoo.addons.credit_management.engine import privilege
 from odoo.exceptions import AccessError, UserError
 
 from ..engine import statement as engine
+from .factoring_batch import without_defaults
 from .factoring_contract import SENDERS
 
 # Granted by the statement import and actions only (a context variable).
@@ -144,7 +145,7 @@ class FactoringStatement(models.Model):
     def create(self, vals_list):
         if not privilege.has(STATEMENT_ACTION):
             raise AccessError(self.env._("Factor statements are created by importing their file."))
-        return super().create(vals_list)
+        return super(FactoringStatement, without_defaults(self, ACTION_FIELDS)).create(vals_list)
 
     def write(self, vals):
         if not privilege.has(STATEMENT_ACTION):
@@ -392,7 +393,7 @@ class FactoringStatementLine(models.Model):
     def create(self, vals_list):
         if not privilege.has(STATEMENT_ACTION):
             raise AccessError(self.env._("Factor statement lines come from the factor's file."))
-        return super().create(vals_list)
+        return super(FactoringStatementLine, without_defaults(self)).create(vals_list)
 
     def write(self, vals):
         if not privilege.has(STATEMENT_ACTION):

@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 
 from odoo import Command
@@ -130,6 +131,25 @@ class TestTransfer(AccountingCommon):
         again = self._batch()
         again.action_add_documents()
         self.assertEqual(again.line_ids.move_id, inv)
+
+    def test_partial_payment_before_acknowledgement(self):
+        """Paid in part between generation and acknowledgement: refused like a
+        paid document (the factor took the full amount), nothing written."""
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._batch()
+        batch.action_add_documents([inv.id])
+        batch.action_generate()
+        batch.action_send()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=inv.ids
+        ).create({"amount": 400}).action_create_payments()
+        moves = self.env["account.move"].search_count([])
+        with self.assertRaisesRegex(UserError, "Reject it in the batch"):
+            batch.action_acknowledge()
+        self.assertEqual((batch.state, batch.line_ids.state), ("sent", "pending"))
+        self.assertEqual(self.env["account.move"].search_count([]), moves)
+        batch.line_ids.action_reject("Paid meanwhile")
+        self.assertEqual(batch.line_ids.state, "rejected")
 
     def test_foreign_currency_exchange_difference(self):
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
@@ -309,6 +329,25 @@ class TestFunding(AccountingCommon):
         self.assertEqual(set(funded.line_ids.mapped("settle_state")), {"open"})
         self.assertFalse(funded.line_ids.reserve_line_id.filtered("reconciled"))
 
+    def test_fund_batch_of_credit_notes(self):
+        """Credit notes outweigh the invoices: no service fee (the factor pays
+        none back), the batch fee billed, no advance; we owe the factor."""
+        inv = self._invoice(self.debtor, 1000)
+        refund = self._invoice(self.debtor, 9000, move_type="out_refund")
+        batch = self._acknowledged(inv, refund)
+        batch.action_fund()
+        self.assertEqual(batch.state, "funded")
+        bill = batch.fee_bill_id
+        self.assertEqual((bill.move_type, bill.state), ("in_invoice", "posted"))
+        self.assertEqual(bill.amount_total, 24)
+        self.assertEqual(bill.invoice_line_ids.mapped("price_unit"), [20])
+        self.assertFalse(batch.advance_payment_id)
+        current = self.env["account.move.line"].search(
+            [("account_id", "=", self.factor_account.id), ("parent_state", "=", "posted")]
+        )
+        # Transfer -8000, reserve 800 given back to us, fees 24 netted.
+        self.assertAlmostEqual(sum(current.mapped("balance")), -8000 + 800 - 24)
+
 
 @tagged("post_install", "-at_install")
 class TestRecourse(AccountingCommon):
@@ -351,6 +390,54 @@ class TestRecourse(AccountingCommon):
         # A second cron does nothing more.
         self.env["factoring.batch.line"]._cron_buy_back()
         self.assertEqual(self._line(batch, recent).settle_state, "open")
+
+    def test_cron_other_contract_failing_does_not_block(self):
+        """One contract that can no longer book (its reserve account removed)
+        does not stop the buy-back of the others: a warning, a message on
+        its chatter."""
+        self.contract.recourse_days = 0
+        late = self._invoice(self.debtor, 1000, due_days=-20, date_days=-30)
+        batch = self._acknowledged(late)
+        batch.action_fund(self.today - timedelta(days=25))
+        broken = self.env["factoring.contract"].create(
+            self._contract_vals(name="Broken", client_code="77", recourse_days=0)
+        )
+        self.env["factoring.debtor.approval"].create(
+            {
+                "contract_id": broken.id,
+                "partner_id": self.debtor.id,
+                "amount": 10000,
+                "date_start": self.today - timedelta(days=365),
+            }
+        )
+        other_inv = self._invoice(self.debtor, 500, due_days=-20, date_days=-30)
+        other = self.env["factoring.batch"].create({"contract_id": broken.id})
+        other.action_add_documents([other_inv.id])
+        other.action_generate()
+        other.action_send()
+        other.action_acknowledge()
+        other.action_fund(self.today - timedelta(days=25))
+        broken.reserve_account_id = False
+        with self.assertLogs(
+            "odoo.addons.factoring_connector.models.factoring_accounting", "WARNING"
+        ) as logs:
+            self.env["factoring.batch.line"]._cron_buy_back()
+        self.assertEqual(len(logs.records), 1)
+        self.assertIsNone(logs.records[0].exc_info)
+        self.assertIn("Reserve Account", logs.output[0])
+        self.assertEqual(self._line(batch, late).settle_state, "bought_back")
+        self.assertEqual(other.line_ids.settle_state, "open")
+        self.assertIn("buy-back failed", broken.message_ids[0].body)
+
+    def test_buy_back_needs_no_fees_account(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        batch.action_fund()
+        self.contract.fee_account_id = False
+        batch.line_ids.action_buy_back()
+        self.assertEqual(batch.line_ids.settle_state, "bought_back")
+        with self.refused(UserError, "Fees Account"):
+            self._acknowledged(self._invoice(self.debtor, 300)).action_fund()
 
     def test_no_buy_back_without_recourse(self):
         self.contract.recourse = "without"
@@ -409,6 +496,46 @@ class TestAccountingAccess(AccountingCommon):
                 batch.with_user(user).write({"transfer_move_id": False})
         self.assertTrue(batch.transfer_move_id)
 
+    def test_context_defaults_do_not_set_action_fields(self):
+        """RPC create with context {'default_state': 'funded', ...}: refused
+        for a batch; ignored by the statements the import creates."""
+        Batch = self.env["factoring.batch"].with_user(self.accountant)
+        moves = self.env["account.move"].search([], limit=1)
+        for key, value in (
+            ("default_state", "funded"),
+            ("default_control_total", 123.0),
+            ("default_entry_ids", [Command.set(moves.ids)]),
+        ):
+            with self.assertRaises(AccessError):
+                Batch.with_context({key: value}).create({"contract_id": self.contract.id})
+        batch = Batch.with_context(default_note="ok").create({"contract_id": self.contract.id})
+        self.assertEqual((batch.state, batch.note), ("draft", "ok"))
+        inv = self._invoice(self.debtor, 1000)
+        self._acknowledged(inv).action_fund()
+        content = f"date;kind;document;amount\n{self.today};payment;{inv.name};1000.00".encode()
+        action = (
+            self.env["factoring.statement.import"]
+            .with_user(self.accountant)
+            .create(
+                {
+                    "contract_id": self.contract.id,
+                    "file": base64.b64encode(content),
+                    "filename": "s.csv",
+                    "decimal_separator": ".",
+                }
+            )
+            .with_context(
+                default_state="done",
+                default_date_reconciled=self.today,
+                default_match_state="settled",
+                default_batch_line_id=batch.id,
+            )
+            .action_import()
+        )
+        statement = self.env["factoring.statement"].browse(action["res_id"])
+        self.assertEqual((statement.state, statement.date_reconciled), ("matched", False))
+        self.assertEqual(statement.line_ids.match_state, "matched")
+
     def test_current_account_not_a_receivable(self):
         with self.refused(ValidationError, "cannot be a receivable or payable"):
             self.contract.factor_receivable_account_id = self.receivable
@@ -447,3 +574,77 @@ class TestAccountingDemo(AccountingCommon):
         contract._demo_accounting()
         Batch._demo_fund(batch.ids, inv.ids)
         self.assertEqual(batch.entry_ids, entries, "a second load books nothing")
+
+
+@tagged("post_install", "-at_install")
+class TestRepeatedIds(AccountingCommon):
+    """RPC may repeat an id (execute_kw(..., [[id, id]])): booked once."""
+
+    def _factor_bills(self):
+        return self.env["account.move"].search(
+            [("move_type", "=", "in_invoice"), ("partner_id", "=", self.factor.id)]
+        )
+
+    def _reserve_total(self):
+        reserves = self.env["account.move.line"].search(
+            [("account_id", "=", self.reserve_account.id), ("parent_state", "=", "posted")]
+        )
+        return sum(reserves.mapped("balance"))
+
+    def _current_lines(self, balance):
+        return self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.factor_account.id),
+                ("parent_state", "=", "posted"),
+                ("balance", "=", balance),
+            ]
+        )
+
+    def test_fund_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        twice = self.env["factoring.batch"].with_user(self.accountant).browse([batch.id] * 2)
+        twice.action_fund()
+        self.assertEqual(batch.state, "funded")
+        self.assertLessEqual(len(self._factor_bills()), 1, "one fee bill")
+        payments = self.env["account.payment"].search([("partner_id", "=", self.factor.id)])
+        self.assertLessEqual(len(payments), 1, "one advance")
+        self.assertLessEqual(self._reserve_total(), 100, "one reserve")
+        # Funding again is refused by the booking itself.
+        with self.assertRaises(UserError):
+            batch._book_funding(self.today)
+
+    def test_settle_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        batch.action_fund(self.today - timedelta(days=30))
+        line = batch.line_ids
+        bills = self._factor_bills()
+        twice = self.env["factoring.batch.line"].with_user(self.accountant).browse([line.id] * 2)
+        twice.action_settle()
+        self.assertEqual(line.settle_state, "settled")
+        self.assertLessEqual(len(self._factor_bills() - bills), 1, "one discount bill")
+        self.assertGreaterEqual(self._reserve_total(), 0, "reserve released once")
+
+    def test_buy_back_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        batch = self._acknowledged(inv)
+        batch.action_fund()
+        line = batch.line_ids
+        twice = self.env["factoring.batch.line"].with_user(self.accountant).browse([line.id] * 2)
+        twice.action_buy_back()
+        self.assertEqual(line.settle_state, "bought_back")
+        self.assertEqual(len(self._current_lines(-1000)), 1, "bought back once")
+        with self.assertRaises(UserError):
+            line._book_return(self.today, "again")
+
+    def test_reject_duplicate_ids_books_once(self):
+        inv = self._invoice(self.debtor, 1000)
+        kept = self._invoice(self.debtor, 2000)
+        batch = self._acknowledged(inv, kept)
+        line = self._line(batch, inv)
+        twice = self.env["factoring.batch.line"].with_user(self.accountant).browse([line.id] * 2)
+        twice.action_reject("Unknown debtor")
+        self.assertEqual(line.state, "rejected")
+        self.assertEqual(len(self._current_lines(-1000)), 1, "given back once")
+        self.assertEqual(inv.payment_state, "not_paid")
