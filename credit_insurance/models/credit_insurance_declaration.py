@@ -165,7 +165,7 @@ class CreditInsuranceDeclaration(models.Model):
     def init(self):
         """On an upgrade, the no-overlap constraint cannot be added while
         declarations overlap (Odoo then only logs that it failed): name them."""
-        super().init()
+        result = super().init()
         rows = self.env.execute_query(
             SQL(
                 """
@@ -191,6 +191,7 @@ class CreditInsuranceDeclaration(models.Model):
                 *pair,
                 self._table,
             )
+        return result
 
     @api.depends("policy_id.name", "date_start", "date_end", "correction_of_id")
     def _compute_name(self):

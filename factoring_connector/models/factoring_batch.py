@@ -50,7 +50,7 @@ def without_defaults(records, names=None):
         for key, value in records.env.context.items()
         if not (key.startswith("default_") and (names is None or key[8:] in names))
     }
-    return records.with_context(context)
+    return records.with_context(context)  # pylint: disable=context-overridden
 
 
 class FactoringBatch(models.Model):

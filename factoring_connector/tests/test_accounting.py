@@ -507,7 +507,7 @@ class TestAccountingAccess(AccountingCommon):
             ("default_entry_ids", [Command.set(moves.ids)]),
         ):
             with self.assertRaises(AccessError):
-                Batch.with_context({key: value}).create({"contract_id": self.contract.id})
+                Batch.with_context(**{key: value}).create({"contract_id": self.contract.id})
         batch = Batch.with_context(default_note="ok").create({"contract_id": self.contract.id})
         self.assertEqual((batch.state, batch.note), ("draft", "ok"))
         inv = self._invoice(self.debtor, 1000)
