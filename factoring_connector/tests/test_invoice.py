@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_credit_control import FactoredCommon
@@ -43,10 +44,11 @@ class TestFactoredInvoice(FactoredCommon):
         self.assertFalse(invoice.factoring_transfer_due)
         self._pay(invoice, amount=400)
         self.assertTrue(invoice.factoring_transfer_due)
-        # The transfer pays the rest: the debtor's payment is still the factor's.
-        batch.action_acknowledge()
-        self.assertEqual(invoice.payment_state, "paid")
-        self.assertEqual(batch.line_ids.transferred_amount, 600)
+        # The factor took the full amount: acknowledging is refused until the
+        # document is rejected; the debtor's payment stays flagged.
+        with self.assertRaises(UserError):
+            batch.action_acknowledge()
+        self.assertEqual(invoice.payment_state, "partial")
         self.assertTrue(invoice.factoring_transfer_due)
         # The transfer alone is no payment to pass on.
         transferred = self._invoice(self.debtor, 700)
