@@ -550,12 +550,20 @@ class TestClaimAccess(ClaimCommon):
     def test_a_sent_claim_stays_with_its_case(self):
         """The case decides who follows and sees a claim: once sent, a claim
         is not moved to another case nor left without one (a collector
-        would take it from its collector, or show it to every collector)."""
-        claim = self._sent_claim()
+        would take it from its collector, or show it to every collector);
+        a claim sent without a case may be given the customer's."""
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.sudo().case_id = False
+        claim.action_submit()
+        self.assertEqual((claim.state, claim.case_id.id), ("submitted", False))
+        claim.with_user(self.controller).write({"case_id": self.case.id})
         self.assertEqual(claim.case_id, self.case)
         self.case.sudo().stage_id = self.env.ref("credit_management.credit_collection_stage_closed")
         reopened = self.Case._for_partner(self.customer, self.company)
         self.assertNotEqual(reopened, self.case)
+        reopened.user_id = self.controller
         for user in (self.controller, self.manager):
             for value in (False, reopened.id):
                 with (
@@ -565,11 +573,6 @@ class TestClaimAccess(ClaimCommon):
                     claim.with_user(user).write({"case_id": value})
         claim.with_user(self.controller).write({"case_id": self.case.id})
         self.assertEqual(claim.case_id, self.case)
-        # A claim sent without a case may be given the customer's case.
-        without = self._claim(self.atradius_policy, item_ids=[Command.set([])])
-        without.sudo().write({"case_id": False, "state": "submitted"})
-        without.with_user(self.controller).write({"case_id": reopened.id})
-        self.assertEqual(without.case_id, reopened)
 
     def test_attachments_of_a_claim_tell_strangers_nothing(self):
         """A portal user, an internal user without credit rights and a user
