@@ -8,9 +8,10 @@ or withdrawn, when the policy has a discretionary limit; the policy's
 countries and period, and the covers' decisions, apply on the item's
 *delivery date*, its invoice date (else its accounting date), as claims
 count it (``credit.insurance.claim._cover_limit``): the decision in force
-then is the latest one of the cover's history effective on that day, so a
-delivery made under a cover stays insured after a later reduction or
-withdrawal, and a cover expired by then decides nothing.
+then is the latest one of the cover's history effective on that day
+(engine/decisions.py), so a delivery made under a cover stays insured
+after a later reduction or withdrawal, and a cover expired by then decides
+nothing.
 
 The *insured due date* is the item's due date, or the new due date of an
 extension the insurer accepted. The insurers count their deadlines so:
@@ -37,45 +38,9 @@ to_notify.
 
 from odoo.tools import SQL
 
-COVERING = ("approved", "partial", "reduced")
-BLOCKING = ("refused", "withdrawn")
-PENDING = ("requested", "referred")
+from .decisions import BLOCKING, COVERING, in_force
+
 DELIVERY_DATE = SQL("COALESCE(mv.invoice_date, aml.date)")
-
-
-def _decision_on_delivery(answers):
-    """The latest decision of cover ``c`` effective on the item's delivery
-    date (applied, not pending, not a refused increase or prolongation,
-    which leaves the cover as decided) is one of ``answers`` and not
-    expired then: a cover (or a refusal) past its expiry date decides
-    nothing, as in engine/caps.py; an event without its own expiry date
-    takes the cover's."""
-    effective = SQL("COALESCE(ev.effective_date, ev.decision_date, ev.create_date::date)")
-    return SQL(
-        """
-        EXISTS (SELECT 1 FROM (
-                    SELECT ev.answer, ev.expiry_date
-                      FROM credit_insurance_cover_event ev
-                     WHERE ev.cover_id = c.id AND ev.applied
-                       AND ev.answer NOT IN %(pending)s
-                       AND %(effective)s <= %(delivery)s
-                       AND NOT (ev.answer = 'refused'
-                                AND COALESCE(ev.request_kind, (
-                                        SELECT rq.request_kind
-                                          FROM credit_insurance_cover_event rq
-                                         WHERE rq.cover_id = ev.cover_id AND rq.id < ev.id
-                                           AND rq.request_kind IS NOT NULL
-                                         ORDER BY rq.id DESC LIMIT 1))
-                                    IN ('increase', 'prolong'))
-                     ORDER BY %(effective)s DESC, ev.id DESC LIMIT 1) dec
-                 WHERE dec.answer IN %(answers)s
-                   AND COALESCE(dec.expiry_date, c.expiry_date, 'infinity') >= %(delivery)s)
-        """,
-        pending=PENDING,
-        effective=effective,
-        delivery=DELIVERY_DATE,
-        answers=answers,
-    )
 
 
 def insert_query(company_ids, today, uid, countries):
@@ -125,8 +90,8 @@ def insert_query(company_ids, today, uid, countries):
         policy_col=SQL.identifier(policy_col),
         country_col=SQL.identifier(country_col),
         delivery=DELIVERY_DATE,
-        covered=_decision_on_delivery(COVERING),
-        decided=_decision_on_delivery(COVERING + BLOCKING),
+        covered=in_force(DELIVERY_DATE, COVERING),
+        decided=in_force(DELIVERY_DATE, COVERING + BLOCKING),
     )
 
 

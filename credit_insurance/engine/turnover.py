@@ -13,8 +13,8 @@ Which customers count (the policy's ``declaration_scope``):
   when the policy names none): the whole insurable turnover, what most
   whole-turnover policies ask and what the premium is computed on;
 * ``buyers``: only customers the insurer covered under this policy on the
-  invoice date (the latest decision effective on that date approved,
-  partly approved or reduced the cover).
+  invoice date (the decision in force on that date approved, partly
+  approved or reduced the cover and had not expired: engine/decisions.py).
 
 Amounts are tax included by default (``declaration_tax_included``): insurers
 ask for the invoiced turnover, VAT included, on domestic sales; exports carry
@@ -30,10 +30,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo.tools import SQL
 
+from . import decisions
+
 MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-# Decisions under which a cover covers, and those that only wait (see mappers.edifact).
-COVERING = ("approved", "partial", "reduced")
-WAITING = ("requested", "referred")
 
 
 def period_of(day, periodicity, anchor_month=1):
@@ -112,22 +111,14 @@ def turnover_query(policy, date_start, date_end, *, tax_included, scope, country
 
 
 def _insured_on_invoice_date(policy):
-    """The customer had a cover of ``policy`` in force on the invoice date:
-    its latest decision effective by then (waiting answers change nothing)
-    covered."""
-    effective = SQL("COALESCE(e.effective_date, e.decision_date, e.create_date::date)")
+    """The customer had a cover of ``policy`` in force on the invoice date
+    (engine/decisions.py: the decision in force then covered and had not
+    expired)."""
     return SQL(
         """EXISTS (
             SELECT 1 FROM credit_insurance_cover c
-             CROSS JOIN LATERAL (
-                   SELECT e.answer FROM credit_insurance_cover_event e
-                    WHERE e.cover_id = c.id AND e.answer NOT IN %(waiting)s
-                      AND %(effective)s <= m.invoice_date
-                    ORDER BY %(effective)s DESC, e.id DESC LIMIT 1) last
              WHERE c.policy_id = %(policy)s AND c.partner_id = p.id
-               AND last.answer IN %(covering)s)""",
-        waiting=WAITING,
-        effective=effective,
+               AND %(covered)s)""",
         policy=policy.id,
-        covering=COVERING,
+        covered=decisions.in_force(SQL("m.invoice_date"), decisions.COVERING),
     )

@@ -19,8 +19,10 @@ KINDS = [
 # kept in credit.insurance.backend.session, shown here.
 TRANSPORT_FIELDS = {"token", "token_expiry", "locked", "login_failures", "locked_reason"}
 # Written only by the daily synchronisation (as the system): a manager who
-# cleared or forged it would hide that the insurer's changes are not read.
-SYNC_FIELDS = {"sync_error"}
+# cleared or forged the error would hide that the insurer's changes are not
+# read; one who moved the last synchronisation forward would make the next
+# one skip the insurer's changes since.
+SYNC_FIELDS = {"sync_error", "last_sync"}
 # Where and how the credentials are sent: an administrator's decision once
 # they are set (a manager could otherwise send them to a server of theirs).
 DESTINATION_FIELDS = {"base_url", "kind"}
@@ -151,7 +153,9 @@ class CreditInsuranceBackend(models.Model):
             )
         if SYNC_FIELDS.intersection(vals):
             raise AccessError(
-                self.env._("The synchronisation error is noted by the synchronisation only.")
+                self.env._(
+                    "The last synchronisation and its error are noted by the synchronisation only."
+                )
             )
 
     # ------------------------------------------------------------------

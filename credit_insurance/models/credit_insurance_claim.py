@@ -367,6 +367,17 @@ class CreditInsuranceClaim(models.Model):
         frozen = {"policy_id", "partner_id", "item_ids"}.intersection(vals)
         if frozen and any(claim.state != "draft" for claim in self):
             raise UserError(self.env._("The items and the buyer of a claim sent are kept as sent."))
+        # The case decides who follows (and sees) a claim sent: it may be
+        # given one later, never moved to another case or left without.
+        if "case_id" in vals and any(
+            claim.state != "draft" and claim.case_id and claim.case_id.id != vals["case_id"]
+            for claim in self
+        ):
+            raise UserError(
+                self.env._(
+                    "A claim sent stays with its collection case and the collector who follows it."
+                )
+            )
         result = super().write(vals)
         if frozen:
             self._refresh_figures()
@@ -445,8 +456,9 @@ class CreditInsuranceClaim(models.Model):
     def _cover_limit(self, day, today):
         """The buyer's cover under the policy in force on ``day``, in the
         policy's currency: the latest decision of the insurer effective on
-        that day, else the discretionary limit when the insurer had not
-        decided on the buyer yet."""
+        that day (engine/decisions.py, as the overdue worklist counts it),
+        else the discretionary limit when the insurer had not decided on the
+        buyer yet or its decision had expired by then."""
         cover, policy = self.cover_id, self.policy_id
         decisions = (
             cover.sudo()
@@ -460,9 +472,10 @@ class CreditInsuranceClaim(models.Model):
             )
             .sorted(lambda e: (e.effective_date or e.decision_date or e.create_date.date(), e.id))
         )
-        if not decisions:
+        last = decisions[-1:]
+        expiry = last.expiry_date or cover.expiry_date
+        if not last or (expiry and expiry < day):
             return policy.discretionary_limit
-        last = decisions[-1]
         if last.answer not in edifact.COVERING:
             return 0.0
         return last.currency_id._convert(last.amount, policy.currency_id, policy.company_id, today)

@@ -93,6 +93,33 @@ class TestClaimFigures(ClaimCommon):
         claim.action_recompute()  # the 30,000 invoiced 100 days ago was never insured
         self.assertEqual((claim.amount_claimed, claim.amount_covered), (78000, 40000))
 
+    def test_an_expired_cover_insures_nothing(self):
+        """A delivery made after the cover's decision expired is not
+        insured (without a discretionary limit), as in the overdue worklist."""
+        cover = self._request(self.atradius_policy, 50000)
+        self._book()
+        cover.event_ids.sudo().filtered(lambda e: e.answer == "approved").write(
+            {
+                "effective_date": self.today - timedelta(days=120),
+                "expiry_date": self.today - timedelta(days=85),
+            }
+        )
+        claim = self._claim(self.atradius_policy)
+        # Invoiced 100 days ago: insured; 70 days ago: after the expiry.
+        self.assertEqual(
+            (claim.amount_claimed, claim.cover_limit, claim.amount_covered),
+            (70000, 50000, 30000),
+        )
+        # The cover's own expiry counts for a decision without one.
+        cover.event_ids.sudo().expiry_date = False
+        cover.sudo().expiry_date = self.today - timedelta(days=101)
+        claim.action_recompute()
+        self.assertEqual((claim.cover_limit, claim.amount_covered), (0, 0))
+        # With a discretionary limit, the policyholder's own judgement insures.
+        self.atradius_policy.discretionary_limit = 20000
+        claim.action_recompute()
+        self.assertEqual((claim.cover_limit, claim.amount_covered), (20000, 20000))
+
     def test_items_figures_and_documents(self):
         self._request(self.atradius_policy, 50000)
         self._book()
@@ -519,6 +546,33 @@ class TestClaimAccess(ClaimCommon):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 self._claim(self.atradius_policy, user=other, **vals)
         self.assertEqual(self._claim(self.atradius_policy).case_id, case)
+
+    def test_a_sent_claim_stays_with_its_case(self):
+        """The case decides who follows and sees a claim: once sent, a claim
+        is not moved to another case nor left without one (a collector
+        would take it from its collector, or show it to every collector);
+        a claim sent without a case may be given the customer's."""
+        self._request(self.atradius_policy, 50000)
+        self._book()
+        claim = self._claim(self.atradius_policy)
+        claim.sudo().case_id = False
+        claim.action_submit()
+        self.assertEqual((claim.state, claim.case_id.id), ("submitted", False))
+        claim.with_user(self.controller).write({"case_id": self.case.id})
+        self.assertEqual(claim.case_id, self.case)
+        self.case.sudo().stage_id = self.env.ref("credit_management.credit_collection_stage_closed")
+        reopened = self.Case._for_partner(self.customer, self.company)
+        self.assertNotEqual(reopened, self.case)
+        reopened.user_id = self.controller
+        for user in (self.controller, self.manager):
+            for value in (False, reopened.id):
+                with (
+                    self.subTest(user=user.login, value=value),
+                    self.assertRaisesRegex(UserError, "stays with its collection case"),
+                ):
+                    claim.with_user(user).write({"case_id": value})
+        claim.with_user(self.controller).write({"case_id": self.case.id})
+        self.assertEqual(claim.case_id, self.case)
 
     def test_attachments_of_a_claim_tell_strangers_nothing(self):
         """A portal user, an internal user without credit rights and a user

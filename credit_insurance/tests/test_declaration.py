@@ -218,6 +218,40 @@ class TestDeclarationFigures(DeclarationCommon):
             },
         )
 
+    def test_insured_buyers_expiry_and_refused_increase(self):
+        """The cover in force on the invoice date counts as the worklist and
+        the claims count it: a cover expired by then insures nothing; a
+        refused increase leaves the cover as it was."""
+        self._book_last_month()
+        self.policy.declaration_scope = "buyers"
+        france = self._cover(self.customer, "approved", self.start0)
+        france.event_ids.sudo().expiry_date = self.mid
+        belgium = self._cover(self.be_customer, "approved", self.start0)
+        self._event(belgium, "refused", self.start + timedelta(days=1), request_kind="increase")
+        declaration = self._declare()
+        lines = self._lines(declaration)
+        # France: the sales before the expiry only (the 600 of the month's end is out).
+        self.assertEqual(lines["FR"], (1, 1, 1000.0, 200.0, 800.0))
+        self.assertEqual(lines["BE"][:2], (2, 0), "still covered after the refused increase")
+
+    def _event(self, cover, answer, day, **vals):
+        return (
+            self.env["credit.insurance.cover.event"]
+            .sudo()
+            .create(
+                {
+                    "cover_id": cover.id,
+                    "answer": answer,
+                    "amount": 10000 if answer == "approved" else 0,
+                    "currency_id": self.currency.id,
+                    "effective_date": day,
+                    "source": "demo",
+                    "applied": True,
+                    **vals,
+                }
+            )
+        )
+
     def _cover(self, partner, answer, day):
         buyer = (
             self.env["credit.insurance.buyer"]
@@ -237,16 +271,7 @@ class TestDeclarationFigures(DeclarationCommon):
                 {"policy_id": self.policy.id, "buyer_id": buyer.id, "currency_id": self.currency.id}
             )
         )
-        self.env["credit.insurance.cover.event"].sudo().create(
-            {
-                "cover_id": cover.id,
-                "answer": answer,
-                "amount": 10000 if answer == "approved" else 0,
-                "currency_id": self.currency.id,
-                "effective_date": day,
-                "source": "demo",
-            }
-        )
+        self._event(cover, answer, day)
         return cover
 
     def test_periods(self):

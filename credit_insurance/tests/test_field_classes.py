@@ -35,9 +35,8 @@ FIELD_CLASSES = {
         "file_col_effective_date file_col_expiry_date file_col_conditions file_col_reference "
         "file_format",
         GUARDED: "api_key client_id client_secret app_key webhook_secret token token_expiry",
-        VIEW_READONLY: "last_sync",
         # Noted by the daily synchronisation only.
-        ACTION: "sync_error",
+        ACTION: "sync_error last_sync",
         # Shown from the insurer's session.
         COMPUTED: "locked locked_reason login_failures",
     },

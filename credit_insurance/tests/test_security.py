@@ -115,16 +115,25 @@ class TestInsuranceSecurity(InsuranceCommon):
         manager (or an administrator) neither forges nor clears it."""
         self.atradius.sudo()._sync_failed(UserError("Insurer down"))
         Backend = self.env["credit.insurance.backend"]
+        last_sync = self.atradius.last_sync
         for user in (self.manager, self.admin):
             backend = self.atradius.with_user(user)
-            for value in ("forged: all is fine", False):
-                with self.subTest(user=user.login, value=value), self.assertRaises(AccessError):
-                    backend.write({"sync_error": value})
-            with self.assertRaises(AccessError):
-                Backend.with_user(user).create(
-                    {"name": "Forged", "company_id": self.company.id, "sync_error": "x"}
-                )
+            for vals in (
+                {"sync_error": "forged: all is fine"},
+                {"sync_error": False},
+                # Moved forward, the next synchronisation would skip changes.
+                {"last_sync": "2099-01-01 00:00:00"},
+                {"last_sync": False},
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    backend.write(vals)
+            for vals in ({"sync_error": "x"}, {"last_sync": "2099-01-01 00:00:00"}):
+                with self.assertRaises(AccessError):
+                    Backend.with_user(user).create(
+                        {"name": "Forged", "company_id": self.company.id, **vals}
+                    )
         self.assertEqual(self.atradius.sync_error, "Insurer down")
+        self.assertEqual(self.atradius.last_sync, last_sync)
 
     def test_credentials_go_where_an_administrator_says(self):
         # A manager may not send the administrator's credentials elsewhere.
