@@ -102,7 +102,7 @@ class FactoringBatch(models.Model):
     date_generated = fields.Datetime(readonly=True, copy=False)
     date_sent = fields.Datetime(readonly=True, copy=False)
     date_acknowledged = fields.Datetime(readonly=True, copy=False)
-    date_funded = fields.Datetime(readonly=True, copy=False)
+    date_funded = fields.Date(readonly=True, copy=False, help="The day the factor paid.")
     note = fields.Text()
 
     @api.depends("line_ids.amount", "line_ids.live", "line_ids.state")
@@ -320,7 +320,7 @@ class FactoringBatch(models.Model):
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
         for batch in self:
             batch._book_funding(date)
-        self._set_state("funded", date_funded=fields.Datetime.now())
+        self._set_state("funded", date_funded=date)
 
     def action_cancel(self):
         """Gives every document back: they may go in another batch."""

@@ -113,7 +113,8 @@ class FactoringContract(models.Model):
         "account.account",
         string="Reserve Account",
         check_company=True,
-        domain="[('reconcile', '=', True)]",
+        domain="[('reconcile', '=', True), "
+        "('account_type', 'not in', ('asset_receivable', 'liability_payable'))]",
         help="The part the factor holds back until the debtors pay (guarantee fund).",
     )
     fee_account_id = fields.Many2one("account.account", string="Fees Account", check_company=True)
@@ -266,17 +267,22 @@ class FactoringContract(models.Model):
     def _check_accounts(self):
         for contract in self:
             current = contract.factor_receivable_account_id
-            if current.account_type in ("asset_receivable", "liability_payable"):
-                raise ValidationError(
-                    self.env._(
-                        "The Factor Current Account of %(contract)s cannot be a receivable or "
-                        "payable account (%(account)s): what the factor owes would show as "
-                        "customer debt in the aged receivables, the follow-up and the credit "
-                        "exposure. Choose a current asset account.",
-                        contract=contract.name,
-                        account=current.display_name,
+            for label, account in (
+                (self.env._("Factor Current Account"), current),
+                (self.env._("Reserve Account"), contract.reserve_account_id),
+            ):
+                if account.account_type in ("asset_receivable", "liability_payable"):
+                    raise ValidationError(
+                        self.env._(
+                            "The %(label)s of %(contract)s cannot be a receivable or payable "
+                            "account (%(account)s): what the factor owes would show as customer "
+                            "debt in the aged receivables, the follow-up and the credit "
+                            "exposure. Choose a current asset account.",
+                            label=label,
+                            contract=contract.name,
+                            account=account.display_name,
+                        )
                     )
-                )
             for account in current | contract.reserve_account_id:
                 if not account.reconcile:
                     raise ValidationError(
@@ -287,6 +293,20 @@ class FactoringContract(models.Model):
                             contract=contract.name,
                         )
                     )
+
+    @api.constrains("fee_tax_ids")
+    def _check_fee_tax_ids(self):
+        for contract in self:
+            wrong = contract.fee_tax_ids.filtered(lambda tax: tax.type_tax_use != "purchase")
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "The fees are billed by the factor: the Taxes on Fees of %(contract)s "
+                        "are purchase taxes, not %(taxes)s.",
+                        contract=contract.name,
+                        taxes=", ".join(wrong.mapped("name")),
+                    )
+                )
 
     @api.constrains("mode", "factor_bank_id")
     def _check_notified_bank(self):

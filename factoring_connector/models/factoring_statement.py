@@ -399,3 +399,10 @@ class FactoringStatementLine(models.Model):
         if not privilege.has(STATEMENT_ACTION):
             raise AccessError(self.env._("Factor statement lines change by matching only."))
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done(self):
+        if any(line.statement_id.state == "done" for line in self):
+            raise UserError(
+                self.env._("The lines of a reconciled factor statement are its audit trail.")
+            )

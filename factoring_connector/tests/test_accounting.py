@@ -208,6 +208,7 @@ class TestFunding(AccountingCommon):
         # VAT 20 % 6.70, bill 40.20; advance 85 % x 2,700 - 40.20 = 2,254.80.
         funding = batch.funding_move_id
         self.assertEqual(funding.date, self.funding_date)
+        self.assertEqual(batch.date_funded, self.funding_date, "the day the factor paid")
         bill = batch.fee_bill_id
         payable = bill.line_ids.filtered(lambda aml: aml.display_type == "payment_term")
         self.assertEqual(
@@ -542,6 +543,16 @@ class TestAccountingAccess(AccountingCommon):
         expense = self.fee_account
         with self.refused(ValidationError, "must allow reconciliation"):
             self.contract.reserve_account_id = expense
+        with self.refused(ValidationError, "Reserve Account .* cannot be a receivable"):
+            self.contract.reserve_account_id = self.receivable
+
+    def test_fee_taxes_are_purchase_taxes(self):
+        sale_tax = self.env["account.tax"].create(
+            {"name": "Sale 20", "amount": 20, "type_tax_use": "sale", "company_id": self.company.id}
+        )
+        with self.refused(ValidationError, "purchase taxes, not Sale 20"):
+            self.contract.fee_tax_ids = sale_tax
+        self.contract.fee_tax_ids = self.fee_tax
 
 
 @tagged("post_install", "-at_install")

@@ -360,6 +360,11 @@ class TestStatementReconcile(StatementCommon):
             statement.write({"date": self.today})
         with self.refused(UserError, "cannot be deleted"):
             statement.unlink()
+        # Nor its lines, one by one (the manager may delete lines of a
+        # statement being matched).
+        with self.refused(UserError, "audit trail"):
+            statement.line_ids[:1].with_user(self.manager).unlink()
+        self.assertEqual(len(statement.line_ids), 4)
 
     def test_differences_need_acceptance(self):
         rows = [
