@@ -264,7 +264,8 @@ def forecast_query(asof, live=False):
               FROM credit_collection_case c
              WHERE c.company_id = ANY(%(companies)s) AND c.date_opened <= %(date)s
                AND (c.date_closed IS NULL OR c.date_closed > %(date)s)
-             ORDER BY c.company_id, c.partner_id, c.date_opened DESC, c.id DESC
+             ORDER BY c.company_id, c.partner_id, c.kind = 'partner' DESC, c.date_opened DESC,
+                      c.id DESC
         )
         SELECT f.id, f.company_id, f.company_currency_id AS currency_id, f.partner_id,
                cs.user_id, cs.team_id, f.kind,

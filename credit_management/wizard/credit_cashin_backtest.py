@@ -104,7 +104,7 @@ class CreditCashinBacktest(models.TransientModel):
         )
         weeks = forecast.BUCKETS[: self.weeks_compared]
         planned = dict(Forecast._read_group([("bucket", "in", weeks)], ["bucket"], ["amount:sum"]))
-        [(outside,)] = Forecast._read_group([("bucket", "not in", weeks)], [], ["amount:sum"])
+        outside = Forecast._read_group([("bucket", "not in", weeks)], [], ["amount:sum"])
         actual = self._actual(env, Forecast)
         currency = self.company_id.currency_id
         lines = []
@@ -118,7 +118,7 @@ class CreditCashinBacktest(models.TransientModel):
                     "actual": currency.round(actual.get(number, 0.0)),
                 }
             )
-        self._write_result(lines, outside)
+        self._write_result(lines, outside[0][0] if outside else 0.0)
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
