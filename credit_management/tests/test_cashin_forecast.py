@@ -6,6 +6,7 @@ from datetime import date
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
 from ..engine import check
 from .common import CreditCommon
@@ -66,10 +67,16 @@ class ForecastCommon(CreditCommon):
     def _set(cls, record, **values):
         """Writes dates and states the actions would have set in the past."""
         record.flush_recordset()
-        assignments = ", ".join(f"{name} = %s" for name in values)
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value) for name, value in values.items()
+        )
         cls.env.cr.execute(
-            f"UPDATE {record._table} SET {assignments} WHERE id = %s",  # noqa: S608
-            (*values.values(), record.id),
+            SQL(
+                "UPDATE %s SET %s WHERE id = %s",
+                SQL.identifier(record._table),
+                assignments,
+                record.id,
+            )
         )
         record.invalidate_recordset()
 
