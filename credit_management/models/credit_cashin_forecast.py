@@ -117,10 +117,16 @@ class CreditCashinForecast(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise AccessError(self.env._("The cash-in forecast is computed; it cannot be edited."))
+        self._refuse_edit()
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise AccessError(self.env._("The cash-in forecast is computed; it cannot be edited."))
+        self._refuse_edit()
+        return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        self._refuse_edit()
+
+    def _refuse_edit(self):
         raise AccessError(self.env._("The cash-in forecast is computed; it cannot be edited."))
