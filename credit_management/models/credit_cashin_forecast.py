@@ -104,6 +104,9 @@ class CreditCashinForecast(models.Model):
     @property
     def _table_query(self):
         day = self._forecast_date()
+        # The view reads the tables: pending ORM writes (a payment just
+        # registered, a setting just changed) must be in them.
+        self.env.flush_all()
         asof = receivables.as_of(self.env.companies, day)
         return forecast.forecast_query(asof, live=day >= fields.Date.context_today(self))
 
