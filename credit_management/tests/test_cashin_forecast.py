@@ -238,6 +238,8 @@ class TestCashinForecast(ForecastCommon):
         }
 
     def _rows(self, partner, **domain):
+        # Rows keep their ids when the forecast changes: read them afresh.
+        self.env.invalidate_all()
         return (
             self.env["credit.cashin.forecast"]
             .with_context(credit_forecast_date=D)
