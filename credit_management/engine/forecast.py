@@ -121,7 +121,7 @@ def forecast_query(asof, live=False):
         valued AS (
             SELECT i.id, i.move_id, i.company_id, i.partner_id, i.currency_id, i.residual_currency,
                    COALESCE(i.date_maturity, i.date) AS date_maturity,
-                   c.currency_id AS company_currency_id,
+                   c.currency_id AS company_currency_id, cur.decimal_places AS decimals,
                    CASE WHEN i.currency_id = c.currency_id THEN i.residual
                         ELSE ROUND(i.residual_currency * cr.rate / NULLIF(ir.rate, 0),
                                    cur.decimal_places)
@@ -175,8 +175,9 @@ def forecast_query(asof, live=False):
             -- Legal, disputed, promised parts and expected items (slot 0)
             SELECT c.id * %(slots)s AS row_id, c.*,
                    CASE c.claim WHEN 'legal' THEN c.amount
-                                WHEN 'disputed' THEN ROUND(c.amount * c.dispute_share, 6)
-                                WHEN 'promise' THEN ROUND(c.amount * COALESCE(ps.share, 0), 6)
+                                WHEN 'disputed' THEN ROUND(c.amount * c.dispute_share, c.decimals)
+                                WHEN 'promise'
+                                THEN ROUND(c.amount * COALESCE(ps.share, 0), c.decimals)
                                 ELSE c.amount END AS part,
                    CASE c.claim WHEN 'promise' THEN 'promise'
                                 WHEN 'disputed' THEN 'disputed'
@@ -192,8 +193,9 @@ def forecast_query(asof, live=False):
             -- What is left of a partly disputed or promised item (slot 1)
             SELECT c.id * %(slots)s + 1, c.*,
                    c.amount - CASE c.claim
-                                  WHEN 'disputed' THEN ROUND(c.amount * c.dispute_share, 6)
-                                  ELSE ROUND(c.amount * COALESCE(ps.share, 0), 6) END,
+                                  WHEN 'disputed'
+                                  THEN ROUND(c.amount * c.dispute_share, c.decimals)
+                                  ELSE ROUND(c.amount * COALESCE(ps.share, 0), c.decimals) END,
                    'expected', c.date_maturity + c.delay_days
               FROM classified c
               LEFT JOIN promise_share ps ON ps.promise_id = c.promise_id
@@ -202,10 +204,10 @@ def forecast_query(asof, live=False):
         ),
         plan_items AS (
             SELECT c.plan_id, c.company_id, c.partner_id, c.company_currency_id,
-                   c.delay_days, c.delay_basis, SUM(c.amount) AS owed
+                   c.delay_days, c.delay_basis, c.decimals, SUM(c.amount) AS owed
               FROM classified c WHERE c.claim = 'plan'
              GROUP BY c.plan_id, c.company_id, c.partner_id, c.company_currency_id,
-                      c.delay_days, c.delay_basis
+                      c.delay_days, c.delay_basis, c.decimals
         ),
         installments AS (
             SELECT i.id, i.plan_id, i.date,
@@ -220,12 +222,13 @@ def forecast_query(asof, live=False):
             SELECT p.*, COALESCE(SUM(i.left_amount), 0) AS scheduled
               FROM plan_items p LEFT JOIN installments i ON i.plan_id = p.plan_id
              GROUP BY p.plan_id, p.company_id, p.partner_id, p.company_currency_id,
-                      p.delay_days, p.delay_basis, p.owed
+                      p.delay_days, p.delay_basis, p.decimals, p.owed
         ),
         plan_rows AS (
             SELECT i.id * %(slots)s + 2 AS id, p.company_id, p.partner_id, p.company_currency_id,
                    p.plan_id, p.delay_days, p.delay_basis, i.date AS raw_date,
-                   ROUND(i.left_amount * LEAST(1, p.owed / NULLIF(p.scheduled, 0)), 6) AS part,
+                   ROUND(i.left_amount * LEAST(1, p.owed / NULLIF(p.scheduled, 0)), p.decimals)
+                       AS part,
                    FALSE AS uncertain
               FROM installments i JOIN plan_totals p ON p.plan_id = i.plan_id
              WHERE i.left_amount > 0
