@@ -17,10 +17,12 @@ D = date(2025, 6, 4)
 
 class ForecastCommon(CreditCommon):
     @classmethod
-    def _dated_invoice(cls, partner, amount, invoice_date, due_date, currency=None):
+    def _dated_invoice(
+        cls, partner, amount, invoice_date, due_date, *, currency=None, move_type="out_invoice"
+    ):
         move = cls.env["account.move"].create(
             {
-                "move_type": "out_invoice",
+                "move_type": move_type,
                 "partner_id": partner.id,
                 "invoice_date": invoice_date,
                 "invoice_date_due": due_date,
@@ -165,7 +167,7 @@ class TestCashinForecast(ForecastCommon):
         cls.foreign = cls.setup_other_currency(
             "EUR", rates=[("2025-01-01", 2.0), ("2025-06-01", 2.5)]
         )
-        cls.f_invoice = inv(cls.f, 1000, date(2025, 5, 15), date(2025, 6, 12), cls.foreign)
+        cls.f_invoice = inv(cls.f, 1000, date(2025, 5, 15), date(2025, 6, 12), currency=cls.foreign)
 
     @classmethod
     def _arrangements(cls):
@@ -311,6 +313,21 @@ class TestCashinForecast(ForecastCommon):
         # A month later the promise and the 2 June week are past.
         later = self._forecast(day=date(2025, 7, 2))
         self.assertEqual(later[("Cust Q", "plan", "w01")], 300, "the June installment is late")
+
+    def test_credits_and_todays_legal_stage(self):
+        self._dated_invoice(
+            self.c, 30, date(2025, 5, 20), date(2025, 5, 20), move_type="out_refund"
+        )
+        forecast = self._forecast()
+        self.assertEqual(forecast[("Cust C", "expected", "w01")], 80 - 30, "a credit: week 1")
+        self.assertEqual(forecast[("Cust C", "expected", "w04")], 500)
+        # Today, a case moved to a Legal / Agency stage without a hand-over counts.
+        self.env["credit.collection.case"].search([("partner_id", "=", self.p.id)])._move_to(
+            "legal"
+        )
+        today = self._forecast(day=self.today)
+        self.assertEqual({key[1:] for key in today if key[0] == "Cust P"}, {("legal", "uncertain")})
+        self.assertEqual(self._forecast()[("Cust P", "promise", "w04")], 400, "not dated then")
 
     def test_foreign_currency_at_the_rate_of_the_day(self):
         row = self._rows(self.f)
