@@ -41,6 +41,8 @@
         "report/credit_aged_receivable_report.xml",
         "views/credit_receivable_kpi_views.xml",
         "wizard/credit_receivable_snapshot_wizard_views.xml",
+        "views/credit_cashin_forecast_views.xml",
+        "wizard/credit_cashin_backtest_views.xml",
         "views/credit_management_menus.xml",
     ],
     "post_init_hook": "post_init_hook",

@@ -14,7 +14,9 @@ the one kept: values of existing records, never a caller's), ``LIMIT_DECISION``
 ``WRITEOFF_ENTRY`` (the links of a journal entry to a dispute or a case),
 ``DUNNING_RUN`` (the fields of dunning runs and reminders that drive levels,
 holds, cases and charges: date, origin, state, totals, customer...),
-``SNAPSHOT`` (the rows of the monthly receivables history).
+``SNAPSHOT`` (the rows of the monthly receivables history), ``AGED_REPORT``
+and ``BACKTEST`` (the computed rows and figures of the aged receivables and
+of a cash-in forecast backtest).
 """
 
 import contextvars
@@ -28,6 +30,7 @@ WRITEOFF_ENTRY = "writeoff_entry"
 DUNNING_RUN = "dunning_run"
 SNAPSHOT = "snapshot"
 AGED_REPORT = "aged_report"
+BACKTEST = "cashin_backtest"
 
 _granted = contextvars.ContextVar("credit_privileges", default=frozenset())
 

@@ -35,3 +35,4 @@ from . import res_partner_collection
 from . import credit_aged_receivable
 from . import credit_receivable_snapshot
 from . import credit_receivable_kpi
+from . import credit_cashin_forecast

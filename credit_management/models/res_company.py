@@ -119,6 +119,29 @@ class ResCompany(models.Model):
         "by commas: 30,60,90,120 gives not due, 1-30, 31-60, 61-90, 91-120 and over 120 days.",
     )
 
+    # Cash-in forecast
+    credit_forecast_fallback = fields.Selection(
+        selection=[("company", "Company Average"), ("none", "Due Date")],
+        string="Forecast Delay Fallback",
+        default="company",
+        required=True,
+        help="Payment delay of a customer with too little history in the cash-in forecast: the "
+        "company's amount-weighted days late over the invoices paid in the last 12 months, or "
+        "none (expected on the due date).",
+    )
+    credit_forecast_min_paid = fields.Integer(
+        string="Invoices Paid for a Customer's Own Delay",
+        default=3,
+        help="A customer's own payment delay is used when it paid at least this many invoices "
+        "in the last 12 months (monthly history); otherwise the fallback.",
+    )
+    credit_forecast_uncertain_days = fields.Integer(
+        string="Uncertain After (Days Overdue)",
+        default=90,
+        help="In the cash-in forecast, items overdue by more than this many days are uncertain "
+        "rather than expected on a date.",
+    )
+
     @api.constrains("credit_aging_days")
     def _check_credit_aging_days(self):
         for company in self:
@@ -177,6 +200,18 @@ class ResCompany(models.Model):
     def _check_credit_promise_grace_days(self):
         if self.filtered(lambda c: c.credit_promise_grace_days < 0):
             raise ValidationError(self.env._("Grace days cannot be negative."))
+
+    @api.constrains("credit_forecast_min_paid", "credit_forecast_uncertain_days")
+    def _check_credit_forecast_days(self):
+        if self.filtered(
+            lambda c: c.credit_forecast_min_paid < 1 or c.credit_forecast_uncertain_days < 0
+        ):
+            raise ValidationError(
+                self.env._(
+                    "The cash-in forecast needs at least one invoice paid for a customer's own "
+                    "delay and a number of days overdue that is not negative."
+                )
+            )
 
     def init(self):
         result = super().init()

@@ -34,6 +34,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.credit_collection_team_id", readonly=False
     )
     credit_aging_days = fields.Char(related="company_id.credit_aging_days", readonly=False)
+    credit_forecast_fallback = fields.Selection(
+        related="company_id.credit_forecast_fallback", readonly=False
+    )
+    credit_forecast_min_paid = fields.Integer(
+        related="company_id.credit_forecast_min_paid", readonly=False
+    )
+    credit_forecast_uncertain_days = fields.Integer(
+        related="company_id.credit_forecast_uncertain_days", readonly=False
+    )
     credit_promise_grace_days = fields.Integer(
         related="company_id.credit_promise_grace_days", readonly=False
     )

@@ -69,7 +69,8 @@ FIELD_CLASSES = {
         "credit_dunning_journal_id credit_dunning_policy_id credit_dunning_post_charges "
         "credit_guardrails credit_include_draft credit_net_unapplied credit_promise_grace_days "
         "credit_quiet_end credit_quiet_start credit_writeoff_account_id "
-        "credit_writeoff_journal_id credit_writeoff_tax_mode credit_aging_days",
+        "credit_writeoff_journal_id credit_writeoff_tax_mode credit_aging_days "
+        "credit_forecast_fallback credit_forecast_min_paid credit_forecast_uncertain_days",
     },
     "res.config.settings": {
         DATA: "credit_check_group credit_check_mode credit_collection_team_id credit_contact_cap "
@@ -77,7 +78,8 @@ FIELD_CLASSES = {
         "credit_dunning_journal_id credit_dunning_policy_id credit_dunning_post_charges "
         "credit_guardrails credit_include_draft credit_net_unapplied credit_promise_grace_days "
         "credit_quiet_end credit_quiet_start credit_writeoff_account_id "
-        "credit_writeoff_journal_id credit_writeoff_tax_mode credit_aging_days",
+        "credit_writeoff_journal_id credit_writeoff_tax_mode credit_aging_days "
+        "credit_forecast_fallback credit_forecast_min_paid credit_forecast_uncertain_days",
     },
     "credit.limit.request": {
         ACTION: "state decided_by_id decision_date previous_limit previous_limit_source "
@@ -165,6 +167,22 @@ FIELD_CLASSES = {
         "collection_period credit_sales_share days_to_pay days_late",
     },
     "credit.receivable.snapshot.wizard": {DATA: "company_ids date_from date_to"},
+    "credit.cashin.forecast": {
+        # An SQL view; create, write and unlink refused.
+        COMPUTED: "company_id currency_id partner_id user_id team_id bucket week_start kind "
+        "date_expected date_maturity delay_days delay_basis move_id move_line_id promise_id "
+        "plan_id item_currency_id amount_currency amount",
+    },
+    "credit.cashin.backtest": {
+        DATA: "company_id weeks",
+        # Written by the computation only (privilege BACKTEST).
+        ACTION: "line_ids forecast_total actual_total error_total wape forecast_outside computed",
+        COMPUTED: "currency_id date_forecast weeks_compared",
+    },
+    "credit.cashin.backtest.line": {
+        ACTION: "wizard_id week week_start forecast actual",
+        COMPUTED: "currency_id error error_percent",
+    },
     "credit.aged.receivable.wizard": {
         DATA: "basis collector_ids company_ids date partner_ids risk_class_ids salesperson_ids",
         # Written in SQL by the report only.

@@ -6,3 +6,4 @@ from . import credit_collection_handover
 from . import base_partner_merge
 from . import credit_aged_receivable_wizard
 from . import credit_receivable_snapshot_wizard
+from . import credit_cashin_backtest
