@@ -1,11 +1,8 @@
 import json
 
+from odoo.addons.credit_management.tests.common import CreditCommon
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
-
-from odoo.addons.credit_management.tests.common import CreditCommon
-
-DATE_TYPES = {"date": ("date", "datetime"), "datetime": ("date", "datetime")}
 
 
 def _domain_fields(domain):
@@ -27,13 +24,31 @@ class TestCreditDashboard(CreditCommon):
         cls.filters = {f["id"]: f for f in cls.data["globalFilters"]}
 
     def _sources(self):
-        """(kind, definition) of every pivot, list and Odoo chart."""
-        sources = [("pivot", p) for p in self.data["pivots"].values()]
-        sources += [("list", lst) for lst in self.data["lists"].values()]
+        """(kind, model, domain, fields read, groupby, definition) of every
+        pivot, list and Odoo chart."""
+        sources = []
+        for pivot in self.data["pivots"].values():
+            measures = [m["fieldName"] for m in pivot["measures"]]
+            rows = [r["fieldName"] for r in pivot["rows"]]
+            sources.append(("pivot", pivot["model"], pivot["domain"], measures, rows, pivot))
+        for lst in self.data["lists"].values():
+            sources.append(("list", lst["model"], lst["domain"], lst["columns"], [], lst))
         for sheet in self.data["sheets"]:
             for figure in sheet["figures"]:
-                if figure["data"]["type"].startswith("odoo_"):
-                    sources.append(("chart", figure["data"]))
+                chart = figure["data"]
+                if chart["type"].startswith("odoo_"):
+                    meta = chart["metaData"]
+                    domain = chart["searchParams"]["domain"]
+                    sources.append(
+                        (
+                            "chart",
+                            meta["resModel"],
+                            domain,
+                            [meta["measure"]],
+                            meta["groupBy"],
+                            chart,
+                        )
+                    )
         return sources
 
     def test_dashboard_published_for_credit_control(self):
@@ -42,31 +57,23 @@ class TestCreditDashboard(CreditCommon):
             self.dashboard.group_ids, self.env.ref("credit_management.group_credit_control_user")
         )
         self.assertEqual(self.dashboard.dashboard_group_id.name, "Finance")
-        kinds = {kind for kind, _definition in self._sources()}
+        kinds = {source[0] for source in self._sources()}
         self.assertEqual(kinds, {"pivot", "list", "chart"})
 
     def test_every_field_exists_and_matches_its_filter(self):
-        for kind, source in self._sources():
-            model_name = source.get("model") or source["metaData"]["resModel"]
+        for kind, model_name, domain, read, groupby, source in self._sources():
             model = self.env[model_name]
-            names = _domain_fields(source.get("domain") or source.get("searchParams", {})["domain"])
-            if kind == "pivot":
-                names += [m["fieldName"] for m in source["measures"]]
-                names += [r["fieldName"] for r in source["rows"]]
-            elif kind == "list":
-                names += source["columns"] + [o["name"] for o in source["orderBy"]]
-            else:
-                names += [source["metaData"]["measure"]]
-                names += [g.split(":")[0] for g in source["metaData"]["groupBy"]]
-            for name in set(names) - {"__count"}:
-                with self.subTest(source=source.get("name") or name, field=name):
+            names = set(read + [g.split(":")[0] for g in groupby] + _domain_fields(domain))
+            names |= {order["name"] for order in source.get("orderBy", [])}
+            for name in names - {"__count"}:
+                with self.subTest(kind=kind, model=model_name, field=name):
                     self.assertIn(name, model._fields)
             for filter_id, match in source["fieldMatching"].items():
                 global_filter = self.filters[filter_id]
                 field = model._fields[match["chain"]]
-                with self.subTest(source=model_name, chain=match["chain"]):
+                with self.subTest(kind=kind, model=model_name, chain=match["chain"]):
                     if global_filter["type"] == "date":
-                        self.assertIn(field.type, DATE_TYPES["date"])
+                        self.assertIn(field.type, ("date", "datetime"))
                     else:
                         self.assertEqual(field.type, "many2one")
                         self.assertEqual(field.comodel_name, global_filter["modelName"])
@@ -74,27 +81,15 @@ class TestCreditDashboard(CreditCommon):
     def test_credit_controller_reads_every_source(self):
         """As the spreadsheet asks them: grouped measures, list columns."""
         env = self.env(user=self.controller)
-        for kind, source in self._sources():
-            with self.subTest(kind=kind, source=source.get("name") or source["metaData"]):
+        for kind, model_name, domain, names, groupby, _source in self._sources():
+            model = env[model_name]
+            with self.subTest(kind=kind, model=model_name, fields=names):
                 if kind == "list":
-                    model = env[source["model"]]
-                    model.search_fetch(source["domain"], source["columns"], limit=10).read(
-                        source["columns"]
-                    )
+                    model.search_fetch(domain, names, limit=10).read(names)
                     continue
-                if kind == "pivot":
-                    model = env[source["model"]]
-                    measures = [m["fieldName"] for m in source["measures"]]
-                    groupby = [r["fieldName"] for r in source["rows"]]
-                    domain = source["domain"]
-                else:
-                    model = env[source["metaData"]["resModel"]]
-                    measures = [source["metaData"]["measure"]]
-                    groupby = source["metaData"]["groupBy"]
-                    domain = source["searchParams"]["domain"]
                 aggregates = [
-                    m if m == "__count" else f"{m}:{model._fields[m].aggregator or 'sum'}"
-                    for m in measures
+                    name if name == "__count" else f"{name}:{model._fields[name].aggregator}"
+                    for name in names
                 ]
                 model.formatted_read_group(domain, groupby, aggregates)
         for global_filter in self.filters.values():

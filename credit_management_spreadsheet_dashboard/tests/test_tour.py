@@ -1,9 +1,8 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, tagged
-
 from odoo.addons.credit_management.engine import check
+from odoo.tests import HttpCase, tagged
 
 
 @tagged("post_install", "-at_install")
