@@ -45,6 +45,11 @@ registry.category("web_tour.tours").add("credit_management_dashboard_tour", {
             run: "click",
         },
         {
+            content: "Focus the date (a filled date is a button until then)",
+            trigger: ".modal .o_field_widget[name=date] button",
+            run: "click",
+        },
+        {
             content: "Ask for the receivables of a month ago",
             trigger: ".modal .o_field_widget[name=date] input",
             run: `edit ${asOf.toFormat("MM/dd/yyyy")}`,
