@@ -9,6 +9,7 @@ import pytest
 OWN_PATHS = (
     "credit_management/",
     "credit_management_sale/",
+    "credit_management_portal/",
     "credit_insurance/",
     "factoring_connector/",
     "tests/",

@@ -9,7 +9,13 @@ import pytest
 
 from .odoo_process import drop_database, odoo_bin, query, settings
 
-ADDONS = ["credit_management", "credit_management_sale", "credit_insurance", "factoring_connector"]
+ADDONS = [
+    "credit_management",
+    "credit_management_sale",
+    "credit_management_portal",
+    "credit_insurance",
+    "factoring_connector",
+]
 
 # Records that only our addons own (inherited models share "id" and
 # "display_name" with every addon that extends them: those stay).
