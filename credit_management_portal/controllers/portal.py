@@ -157,12 +157,10 @@ class CreditApplicationPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Validation and creation
     # ------------------------------------------------------------------
-    def _number(self, post, name, label, required=True, integer=False, maximum=10**12):
+    def _number(self, post, name, label, *, integer=False, maximum=10**12):
         raw = (post.get(name) or "").strip()
         if not raw:
-            if required:
-                raise UserError(request.env._("%s is required.", label))
-            return 0
+            raise UserError(request.env._("%s is required.", label))
         try:
             value = int(raw) if integer else float(raw)
         except ValueError:
