@@ -98,12 +98,9 @@ class CreditLimitRequest(models.Model):
         string="Requested at Decision", readonly=True, groups=INTERNAL
     )
     # Live figures while the request waits
-    current_limit = fields.Monetary(
-        related="partner_id.credit_limit_effective", string="Limit", groups=INTERNAL
-    )
-    current_exposure = fields.Monetary(
-        related="partner_id.credit_exposure", string="Exposure", groups=INTERNAL
-    )
+    # Related fields keep the partner's groups (credit readers only).
+    current_limit = fields.Monetary(related="partner_id.credit_limit_effective", string="Limit")
+    current_exposure = fields.Monetary(related="partner_id.credit_exposure", string="Exposure")
     # Onboarding checklist: the items the customer's risk class requires
     checklist_ids = fields.One2many(
         "credit.onboarding.line", "request_id", string="Onboarding Checklist", groups=INTERNAL
