@@ -77,4 +77,8 @@ class CreditLimitRequest(models.Model):
         (status only: no limit, no internal note)."""
         template = self.env.ref("credit_management_portal.mail_template_application_decision")
         for request in self.filtered(lambda r: r.origin == "portal" and r.requested_by_id):
-            request.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            request.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=request.requested_by_id.partner_id.ids,
+            )

@@ -6,11 +6,13 @@ registry.category("web_tour.tours").add("credit_portal_application_tour", {
             content: "Open Credit from My Account",
             trigger: 'a[href="/my/credit"]',
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "No application yet: apply",
             trigger: "a.o_credit_apply",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "Legal name",
@@ -46,6 +48,7 @@ registry.category("web_tour.tours").add("credit_portal_application_tour", {
             content: "Send the application",
             trigger: "button.o_credit_apply_submit",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "The application is under review",
@@ -55,6 +58,7 @@ registry.category("web_tour.tours").add("credit_portal_application_tour", {
             content: "Back to the list of applications",
             trigger: '.breadcrumb a[href="/my/credit"]',
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "The application is listed with its status",
