@@ -10,6 +10,7 @@ OWN_PATHS = (
     "credit_management/",
     "credit_management_sale/",
     "credit_management_spreadsheet_dashboard/",
+    "credit_management_portal/",
     "credit_insurance/",
     "factoring_connector/",
     "tests/",

@@ -10,7 +10,7 @@ PGHOST_ADDR=${PGHOST_ADDR:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
 DB_USER=${DB_USER:-credit_suite}
 DB_PASSWORD=${DB_PASSWORD:-credit_suite}
-ADDONS="credit_management,credit_management_sale,credit_management_spreadsheet_dashboard,credit_insurance,factoring_connector"
+ADDONS="credit_management,credit_management_sale,credit_management_portal,credit_management_spreadsheet_dashboard,credit_insurance,factoring_connector"
 
 die() {
     echo >&2

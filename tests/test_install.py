@@ -13,6 +13,7 @@ ADDONS = [
     "credit_management",
     "credit_management_sale",
     "credit_management_spreadsheet_dashboard",
+    "credit_management_portal",
     "credit_insurance",
     "factoring_connector",
 ]

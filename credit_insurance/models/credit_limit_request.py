@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+# Customers who follow a portal application never read the insurer's answer.
+INTERNAL = "base.group_user"
+
 
 class CreditLimitRequest(models.Model):
     _inherit = "credit.limit.request"
@@ -10,18 +13,22 @@ class CreditLimitRequest(models.Model):
         string="Insurance Policy",
         check_company=True,
         help="Ask this policy's insurer to cover the requested limit.",
+        groups=INTERNAL,
     )
     insurance_cover_id = fields.Many2one(
-        "credit.insurance.cover", string="Insurer Cover", readonly=True, copy=False
+        "credit.insurance.cover", string="Insurer Cover", readonly=True, copy=False, groups=INTERNAL
     )
-    insurance_state = fields.Selection(related="insurance_cover_id.state", string="Insurer Answer")
+    insurance_state = fields.Selection(
+        related="insurance_cover_id.state", string="Insurer Answer", groups=INTERNAL
+    )
     insurance_currency_id = fields.Many2one(
-        related="insurance_cover_id.currency_id", string="Insurer Currency"
+        related="insurance_cover_id.currency_id", string="Insurer Currency", groups=INTERNAL
     )
     insurance_amount = fields.Monetary(
         related="insurance_cover_id.amount",
         string="Insured Amount",
         currency_field="insurance_currency_id",
+        groups=INTERNAL,
     )
 
     @api.model_create_multi

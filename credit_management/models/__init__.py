@@ -6,7 +6,9 @@ from . import credit_open_balance
 from . import credit_checked_mixin
 from . import credit_override
 from . import credit_risk_score
+from . import credit_onboarding_item
 from . import credit_limit_request
+from . import credit_onboarding_line
 from . import credit_exposure
 from . import res_partner
 from . import account_account

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -5,7 +7,7 @@ from ..engine import privilege
 
 # A Credit Control Manager prepares the decision in these while the request
 # waits (the granted amount, why it is refused); approving freezes them.
-MANAGER_INPUT_FIELDS = {"approved_limit", "decision_note"}
+MANAGER_INPUT_FIELDS = {"approved_limit", "decision_note", "checklist_override_reason"}
 # Only the decision methods write these (engine.privilege.LIMIT_DECISION),
 # on create as on write: approve, refuse and cancel.
 DECISION_FIELDS = {
@@ -21,6 +23,9 @@ DECISION_FIELDS = {
     "snapshot_score",
     "snapshot_requested_limit",
 }
+# Internal users only: a portal customer who follows its application never
+# reads limits, exposure, scores or the decision's internal notes.
+INTERNAL = "base.group_user"
 # What the requester asks for: theirs to change while the request waits.
 REQUESTER_FIELDS = {"partner_id", "requested_limit"}
 # A decided request is the audit record: these never change after.
@@ -71,23 +76,49 @@ class CreditLimitRequest(models.Model):
     # Decision and the snapshot of its inputs
     decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     decision_date = fields.Datetime(readonly=True)
-    decision_note = fields.Text(tracking=True)
+    decision_note = fields.Text(tracking=True, groups=INTERNAL)
     approved_limit = fields.Monetary(
-        help="Leave empty to grant the requested limit; set it to grant another amount."
+        help="Leave empty to grant the requested limit; set it to grant another amount.",
+        groups=INTERNAL,
     )
-    previous_limit = fields.Monetary(string="Limit Before", readonly=True)
-    previous_limit_source = fields.Char(string="Limit From", readonly=True)
-    snapshot_exposure = fields.Monetary(string="Exposure at Decision", readonly=True)
-    snapshot_overdue = fields.Monetary(string="Overdue at Decision", readonly=True)
-    snapshot_available = fields.Monetary(string="Available at Decision", readonly=True)
+    previous_limit = fields.Monetary(string="Limit Before", readonly=True, groups=INTERNAL)
+    previous_limit_source = fields.Char(string="Limit From", readonly=True, groups=INTERNAL)
+    snapshot_exposure = fields.Monetary(
+        string="Exposure at Decision", readonly=True, groups=INTERNAL
+    )
+    snapshot_overdue = fields.Monetary(string="Overdue at Decision", readonly=True, groups=INTERNAL)
+    snapshot_available = fields.Monetary(
+        string="Available at Decision", readonly=True, groups=INTERNAL
+    )
     snapshot_risk_class_id = fields.Many2one(
-        "credit.risk.class", string="Risk Class at Decision", readonly=True
+        "credit.risk.class", string="Risk Class at Decision", readonly=True, groups=INTERNAL
     )
-    snapshot_score = fields.Float(string="Score at Decision", readonly=True)
-    snapshot_requested_limit = fields.Monetary(string="Requested at Decision", readonly=True)
+    snapshot_score = fields.Float(string="Score at Decision", readonly=True, groups=INTERNAL)
+    snapshot_requested_limit = fields.Monetary(
+        string="Requested at Decision", readonly=True, groups=INTERNAL
+    )
     # Live figures while the request waits
+    # Related fields keep the partner's groups (credit readers only).
     current_limit = fields.Monetary(related="partner_id.credit_limit_effective", string="Limit")
     current_exposure = fields.Monetary(related="partner_id.credit_exposure", string="Exposure")
+    # Onboarding checklist: the items the customer's risk class requires
+    checklist_ids = fields.One2many(
+        "credit.onboarding.line", "request_id", string="Onboarding Checklist", groups=INTERNAL
+    )
+    checklist_missing = fields.Char(
+        compute="_compute_checklist_missing",
+        string="Missing Items",
+        groups=INTERNAL,
+        help="Required items not ticked yet: the request cannot be approved without them "
+        "unless a Credit Control Manager overrides the checklist with a reason.",
+    )
+    checklist_override_reason = fields.Text(
+        string="Checklist Override Reason",
+        tracking=True,
+        groups=INTERNAL,
+        help="Why the request may be approved with items of the checklist missing "
+        "(Credit Control Managers only; logged in the chatter on approval).",
+    )
 
     _requested_limit_positive = models.Constraint(
         "CHECK(requested_limit >= 0)", "A requested credit limit cannot be negative."
@@ -99,6 +130,15 @@ class CreditLimitRequest(models.Model):
             request.name = self.env._(
                 "Limit request for %s", request.partner_id.display_name or "-"
             )
+
+    @api.depends("checklist_ids.done")
+    def _compute_checklist_missing(self):
+        for request in self:
+            request.checklist_missing = ", ".join(request._checklist_missing_lines().mapped("name"))
+
+    def _checklist_missing_lines(self):
+        self.ensure_one()
+        return self.checklist_ids.filtered(lambda line: not line.done)
 
     @api.constrains("approved_limit")
     def _check_approved_limit(self):
@@ -115,6 +155,7 @@ class CreditLimitRequest(models.Model):
         # Checked after create: defaults of the context count too.
         for request in requests:
             request._check_created()
+        requests._add_checklist_lines()
         for request in requests:
             request._notify_managers()
         return requests
@@ -193,6 +234,60 @@ class CreditLimitRequest(models.Model):
     def _decision_privileged(self):
         return privilege.has(privilege.LIMIT_DECISION) or privilege.loading_data(self.env)
 
+    def _add_checklist_lines(self):
+        """Adds the onboarding items the customer's risk class requires and
+        the request does not list yet."""
+        items = self.env["credit.onboarding.item"].sudo()
+        vals_list = []
+        for request in self:
+            partner = request.partner_id.sudo().with_company(request.company_id)
+            required = items.search(
+                [("company_id", "in", [False, request.company_id.id])]
+            )._applies_to(partner.credit_risk_class_id)
+            vals_list += [
+                {"request_id": request.id, "item_id": item.id}
+                for item in required - request.sudo().checklist_ids.item_id
+            ]
+        # The lines are the code's own choice: whoever may request a limit gets them.
+        self.env["credit.onboarding.line"].sudo().create(vals_list)
+
+    def action_refresh_checklist(self):
+        """Completes the checklist after the customer's risk class changed."""
+        if not self.env.user.has_group("credit_management.group_credit_control_user"):
+            raise AccessError(self.env._("Only credit control updates the onboarding checklist."))
+        if any(request.state != "to_approve" for request in self):
+            raise UserError(self.env._("The checklist of a decided limit request cannot change."))
+        self._add_checklist_lines()
+
+    def _check_checklist(self):
+        """Refuses the approval while a required item is missing, unless a
+        manager gave the reason to go without it (logged in the chatter)."""
+        self.ensure_one()
+        missing = self._checklist_missing_lines()
+        if not missing:
+            return
+        if not self.checklist_override_reason:
+            raise UserError(
+                self.env._(
+                    "The onboarding checklist of %(request)s is incomplete: %(items)s. Tick the "
+                    "items with their documents, or write why you approve without them in "
+                    "Checklist Override Reason.",
+                    request=self.display_name,
+                    items=", ".join(missing.mapped("name")),
+                )
+            )
+        self.message_post(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                self.env._(
+                    "Approved by %(user)s with onboarding items missing: %(items)s.",
+                    user=self.env.user.name,
+                    items=", ".join(missing.mapped("name")),
+                ),
+                self.checklist_override_reason,
+            )
+        )
+
     def _notify_managers(self):
         managers = self.env.ref("credit_management.group_credit_control_manager").sudo().user_ids
         managers = managers.filtered(
@@ -236,6 +331,7 @@ class CreditLimitRequest(models.Model):
         for request in self:
             if request.state != "to_approve":
                 raise UserError(self.env._("Only a request waiting for approval can be approved."))
+            request._check_checklist()
             limit = request.approved_limit or request.requested_limit
             vals = request._snapshot()
             vals.update(state="approved", approved_limit=limit)

@@ -85,8 +85,20 @@ FIELD_CLASSES = {
         ACTION: "state decided_by_id decision_date previous_limit previous_limit_source "
         "snapshot_available snapshot_exposure snapshot_overdue snapshot_risk_class_id "
         "snapshot_score snapshot_requested_limit requested_by_id",
-        DATA: "partner_id requested_limit reason approved_limit decision_note company_id",
-        COMPUTED: "name currency_id current_exposure current_limit",
+        DATA: "partner_id requested_limit reason approved_limit decision_note company_id "
+        "checklist_ids checklist_override_reason",
+        COMPUTED: "name currency_id current_exposure current_limit checklist_missing",
+    },
+    "credit.onboarding.item": {
+        DATA: "active company_id description document_required name risk_class_ids sequence",
+    },
+    "credit.onboarding.line": {
+        # Created by the request from its customer's risk class; credit
+        # control ticks them, the tick's author and date are the line's own.
+        DATA: "attachment_ids done note",
+        VIEW_READONLY: "item_id request_id",
+        ACTION: "checked_by_id checked_date",
+        COMPUTED: "company_id document_required name sequence",
     },
     "credit.collection.case": {
         DATA: "kind partner_id stage_id user_id team_id item_ids next_action next_action_date "

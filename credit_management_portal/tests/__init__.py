@@ -1,0 +1,2 @@
+from . import test_field_classes
+from . import test_portal_application
