@@ -61,13 +61,23 @@ class TestSecurity(CreditCommon):
     def test_portal_users_see_none_of_it(self):
         for model in (
             "credit.override",
-            "credit.limit.request",
             "credit.risk.class",
             "credit.risk.score",
             "credit.exposure",
         ):
             with self.assertRaises(AccessError, msg=model):
                 self.env[model].with_user(self.portal).search([])
+
+    def test_portal_users_see_no_limit_request_of_others(self):
+        """Without credit_management_portal a portal user reads no limit
+        request; with it, only its own customer's portal applications."""
+        Request = self.env["credit.limit.request"].with_user(self.portal)
+        if self.env["ir.module.module"]._get("credit_management_portal").state != "installed":
+            with self.assertRaises(AccessError):
+                Request.search([])
+            return
+        own = self.portal.partner_id.commercial_partner_id
+        self.assertFalse(Request.search([("partner_id", "!=", own.id)]))
 
     def test_credit_user_reads_but_does_not_configure(self):
         self.env["credit.exposure"].with_user(self.controller).search([])
