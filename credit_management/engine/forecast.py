@@ -68,7 +68,7 @@ from datetime import timedelta
 
 from odoo.tools import SQL
 
-from . import receivables
+from . import history, receivables
 
 WEEKS = 13
 BUCKETS = [f"w{week:02d}" for week in range(1, WEEKS + 1)] + ["later", "uncertain"]
@@ -261,15 +261,7 @@ def forecast_query(asof, live=False):
                    p.plan_id
               FROM plan_rows p
         ),
-        cases AS (
-            SELECT DISTINCT ON (c.company_id, c.partner_id)
-                   c.company_id, c.partner_id, c.user_id, c.team_id
-              FROM credit_collection_case c
-             WHERE c.company_id = ANY(%(companies)s) AND c.date_opened <= %(date)s
-               AND (c.date_closed IS NULL OR c.date_closed > %(date)s)
-             ORDER BY c.company_id, c.partner_id, c.kind = 'partner' DESC, c.date_opened DESC,
-                      c.id DESC
-        )
+        cases AS (%(cases)s)
         SELECT f.id, f.company_id, f.company_currency_id AS currency_id, f.partner_id,
                cs.user_id, cs.team_id, f.kind,
                CASE WHEN f.date_expected IS NULL THEN 'uncertain'
@@ -287,6 +279,7 @@ def forecast_query(asof, live=False):
         """,
         items=receivables.open_items_query(asof),
         arrangements=_arrangements(asof, live),
+        cases=history.collectors_on(asof.company_ids, asof.date),
         companies=list(asof.company_ids),
         date=asof.date,
         tomorrow=asof.date + timedelta(days=1),

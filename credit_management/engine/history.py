@@ -90,6 +90,26 @@ def write_month(companies, day):
         return env.cr.rowcount
 
 
+def collectors_on(company_ids, day):
+    """SQL of ``company_id, partner_id, user_id, team_id``: the collector and
+    team of each customer's collection case open on ``day`` (the customer's
+    own case before a case of one of its invoices, then the latest opened);
+    the receivables history and the cash-in forecast name them so."""
+    return SQL(
+        """
+        SELECT DISTINCT ON (c.company_id, c.partner_id)
+               c.company_id, c.partner_id, c.user_id, c.team_id
+          FROM credit_collection_case c
+         WHERE c.company_id = ANY(%(companies)s) AND c.date_opened <= %(day)s
+           AND (c.date_closed IS NULL OR c.date_closed > %(day)s)
+         ORDER BY c.company_id, c.partner_id, c.kind = 'partner' DESC, c.date_opened DESC,
+                  c.id DESC
+        """,
+        companies=list(company_ids),
+        day=day,
+    )
+
+
 def _insert_query(asof, bounds, start, asof_uid):
     buckets = SQL(", ").join(
         SQL("COALESCE(SUM(i.residual) FILTER (WHERE i.bucket = %s), 0) AS %s", n, SQL(f"b{n}"))
@@ -209,14 +229,7 @@ def _insert_query(asof, bounds, start, asof_uid):
              UNION SELECT company_id, partner_id FROM moves
              UNION SELECT company_id, partner_id FROM paid
         ),
-        cases AS (
-            SELECT DISTINCT ON (c.company_id, c.partner_id)
-                   c.company_id, c.partner_id, c.user_id, c.team_id
-              FROM credit_collection_case c
-             WHERE c.company_id = ANY(%(companies)s) AND c.date_opened <= %(end)s
-               AND (c.date_closed IS NULL OR c.date_closed > %(end)s)
-             ORDER BY c.company_id, c.partner_id, c.date_opened DESC, c.id DESC
-        )
+        cases AS (%(cases)s)
         INSERT INTO credit_receivable_snapshot (
             company_id, partner_id, date, days, risk_class_id, user_id, team_id,
             ar_total, ar_current, ar_overdue, overdue_days_amount, %(bucket_columns)s,
@@ -256,6 +269,7 @@ def _insert_query(asof, bounds, start, asof_uid):
         """,
         bucket=receivables.bucket_case(bounds),
         open_items=receivables.open_items_query(asof),
+        cases=collectors_on(asof.company_ids, asof.date),
         buckets=buckets,
         bucket_columns=bucket_columns,
         bucket_values=bucket_values,
